@@ -1,0 +1,57 @@
+# Two commands: `make run` serves the app, `make test` checks everything.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# PostgreSQL for the second test run; .ci/run sets REQUIRE_POSTGRES=1 so a
+# missing server fails the run instead of skipping it.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+REQUIRE_POSTGRES ?= 0
+
+.PHONY: run test lint test-sqlite test-postgres install install-dev clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_catalogue --if-empty
+	@echo ""
+	@echo "  App:       http://127.0.0.1:$(PORT)/"
+	@echo "  Admin:     http://127.0.0.1:$(PORT)/admin/   (create a user: $(PY) manage.py createsuperuser)"
+	@echo "  API docs:  http://127.0.0.1:$(PORT)/api/docs/"
+	@echo ""
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: install-dev
+	env -u DATABASE_URL $(VENV)/bin/pytest -m "not postgres" -p no:cacheprovider
+
+test-postgres: install-dev
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/pytest -p no:cacheprovider; \
+	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
+		echo "PostgreSQL is required but not reachable at $(TEST_POSTGRES_URL)"; exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $(TEST_POSTGRES_URL): skipping the PostgreSQL run (CI requires it)."; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

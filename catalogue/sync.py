@@ -1,0 +1,53 @@
+"""Registers the catalogue's models with syncapi (discovered like admin.py)."""
+
+from django.conf import settings
+from django.db.models import Q
+
+from catalogue.models import Category, Favourite, Product
+from catalogue.serializers import FavouriteWriteSerializer, ProductWriteSerializer
+from syncapi.registry import register, register_unit
+
+_MEDIA_URL = "/" + settings.MEDIA_URL.lstrip("/")
+
+
+def _image_url(path: str) -> str | None:
+    return f"{_MEDIA_URL}{path}" if path else None
+
+
+register(
+    "categories",
+    Category,
+    fields={"name": "name", "parent_id": "parent_id", "position": "position"},
+)
+register(
+    "products",
+    Product,
+    fields={
+        "sku": "sku",
+        "name": "name",
+        "description": "description",
+        "price": "price",
+        "currency": "currency",
+        "stock": "stock",
+        "category_id": "category_id",
+        "image_url": "image",
+        "updated_at": "updated_at",
+    },
+    visible=Q(is_active=True),
+    writable="staff",
+    conflict_policy="merge",
+    write_serializer=ProductWriteSerializer,
+    transforms={"image_url": _image_url},
+)
+register(
+    "favourites",
+    Favourite,
+    fields={"product_id": "product_id", "created_at": "created_at"},
+    scope="user",
+    owner_field="user",
+    writable="owner",
+    conflict_policy="client_wins",
+    write_serializer=FavouriteWriteSerializer,
+)
+register_unit("catalogue", ["categories", "products"])
+register_unit("favourites", ["favourites"])

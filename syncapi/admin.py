@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from syncapi.models import DeviceToken, SyncClient, SyncConfiguration, Tombstone
+from syncapi.tokens import token_revoke
+
+
+@admin.register(SyncConfiguration)
+class SyncConfigurationAdmin(admin.ModelAdmin):
+    """A singleton: the list page opens the one row."""
+
+    fieldsets = [
+        ("Automatic sync starts", {"fields": ["sync_on_online", "sync_on_login", "sync_on_resume"]}),
+        (
+            "Retries and periodic refresh",
+            {"fields": ["retry_on_error", "retry_interval_seconds", "periodic_sync_minutes"]},
+        ),
+        ("Data", {"fields": ["page_size", "schema_version"]}),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        SyncConfiguration.load()
+        return redirect(reverse("admin:syncapi_syncconfiguration_change", args=[1]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeviceToken)
+class DeviceTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "device_name", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__username", "device_name"]
+    readonly_fields = ["user", "token_hash", "device_name", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            token_revoke(token=token)
+        self.message_user(request, f"Revoked {queryset.count()} token(s).")
+
+
+@admin.register(SyncClient)
+class SyncClientAdmin(admin.ModelAdmin):
+    list_display = ["user", "client_id", "last_mutation_id", "last_seen_at"]
+    search_fields = ["user__username", "client_id"]
+    readonly_fields = ["user", "client_id", "last_mutation_id", "created_at", "last_seen_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    list_display = ["collection", "record_id", "version", "deleted_at"]
+    list_filter = ["collection"]
+    readonly_fields = ["collection", "record_id", "owner", "version", "deleted_at"]
+
+    def has_add_permission(self, request):
+        return False

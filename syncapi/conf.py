@@ -1,0 +1,26 @@
+"""The SYNCAPI settings with their defaults, read as `sync_settings.NAME`."""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Tombstones older than this are purged by `purge_tombstones`; a cursor
+    # from before the purge horizon is answered with `reset`.
+    "TOMBSTONE_RETENTION_DAYS": 30,
+    # PROTOCOL.md requires at least 5000 to be accepted; larger limits are
+    # clamped so one request cannot hold a worker for long.
+    "MAX_PAGE_SIZE": 5000,
+    # A push is one transaction: these bound how long it holds the write lock.
+    "MAX_PUSH_MUTATIONS": 1000,
+    "MAX_PUSH_BYTES": 2 * 1024 * 1024,
+    "TOKEN_TTL_DAYS": 30,
+}
+
+
+class SyncSettings:
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown SYNCAPI setting {name!r}")
+        return getattr(settings, "SYNCAPI", {}).get(name, DEFAULTS[name])
+
+
+sync_settings = SyncSettings()

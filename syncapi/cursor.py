@@ -1,0 +1,44 @@
+"""The pull cursor: the only place that encodes or decodes it.
+
+A cursor names a collection, the database epoch and the last version a client
+has applied. It is signed so that the server only reads cursors it issued.
+"""
+
+from dataclasses import dataclass
+
+from django.core import signing
+
+from syncapi.errors import InvalidCursor
+
+_SALT = "syncapi.cursor.v1"
+_SEP = "."
+
+
+@dataclass(frozen=True)
+class Cursor:
+    collection: str
+    epoch: str
+    version: int
+
+
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=_SALT, sep="~")
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    return _signer().sign(_SEP.join([cursor.collection, cursor.epoch, str(cursor.version)]))
+
+
+def decode_cursor(value: str, *, collection: str) -> Cursor:
+    """Read a cursor issued for `collection`, or raise InvalidCursor."""
+    if len(value) > 200:
+        raise InvalidCursor()
+    try:
+        payload = _signer().unsign(value)
+        name, epoch, version = payload.split(_SEP)
+        cursor = Cursor(collection=name, epoch=epoch, version=int(version))
+    except (signing.BadSignature, ValueError) as exc:
+        raise InvalidCursor() from exc
+    if cursor.collection != collection or cursor.version < 0:
+        raise InvalidCursor()
+    return cursor

@@ -1,0 +1,67 @@
+"""Typed API errors with stable codes and their messages.
+
+Messages live here so tests import them instead of repeating them.
+"""
+
+from rest_framework import exceptions, status
+
+MESSAGES = {
+    "invalid_cursor": "The cursor was not issued by this server for this collection.",
+    "invalid_limit": "limit must be a positive whole number.",
+    "unknown_collection": "There is no sync collection with this name.",
+    "not_authenticated": "Sign in: this needs a valid bearer token.",
+    "invalid_token": "The token is unknown, expired or revoked. Sign in again.",
+    "invalid_credentials": "Unknown username or wrong password.",
+    "invalid_body": "The request body is not valid.",
+    "too_many_mutations": "Too many mutations in one request (at most {limit}).",
+    "payload_too_large": "The request body is too large (at most {limit} bytes).",
+    "not_found": "Not found.",
+    "method_not_allowed": "Method not allowed.",
+    "throttled": "Too many requests. Try again later.",
+    "forbidden": "You do not have permission to do this.",
+}
+
+
+class SyncAPIError(exceptions.APIException):
+    """Base of the protocol's own errors: a status, a code and a message."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, detail=None, *, errors=None, **fmt):
+        super().__init__(detail or MESSAGES[self.default_code].format(**fmt), self.default_code)
+        self.errors = errors
+
+
+class InvalidCursor(SyncAPIError):
+    default_code = "invalid_cursor"
+
+
+class InvalidLimit(SyncAPIError):
+    default_code = "invalid_limit"
+
+
+class UnknownCollection(SyncAPIError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "unknown_collection"
+
+
+class InvalidBody(SyncAPIError):
+    default_code = "invalid_body"
+
+
+class TooManyMutations(SyncAPIError):
+    default_code = "too_many_mutations"
+
+
+class PayloadTooLarge(SyncAPIError):
+    default_code = "payload_too_large"
+
+
+class InvalidCredentials(SyncAPIError):
+    default_code = "invalid_credentials"
+
+
+class InvalidToken(exceptions.AuthenticationFailed):
+    default_detail = MESSAGES["invalid_token"]
+    default_code = "invalid_token"

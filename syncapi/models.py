@@ -1,0 +1,113 @@
+"""Storage of the sync protocol: versions, tombstones, clients, tokens, config."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class SyncedModel(models.Model):
+    """Base for models served by syncapi: adds the change `version`.
+
+    The version is assigned by database triggers (see `syncapi.versioning`)
+    on every insert and update, whatever the write path, so application code
+    never sets it.
+    """
+
+    version = models.BigIntegerField(default=0, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class SyncState(models.Model):
+    """Singleton row: the SQLite version counter and the tombstone horizon."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    # Last version handed out on SQLite (PostgreSQL uses a sequence).
+    version = models.BigIntegerField(default=0)
+    # Highest tombstone version purged: cursors below it must `reset`.
+    purged_through = models.BigIntegerField(default=0)
+    # Changes when the database is created anew: cursors of another epoch reset.
+    epoch = models.CharField(max_length=32, default="")
+
+    def __str__(self):
+        return f"version {self.version}, purged through {self.purged_through}"
+
+
+class Tombstone(models.Model):
+    """A deleted record, kept for the retention period so readers see the delete."""
+
+    collection = models.CharField(max_length=64)
+    record_id = models.CharField(max_length=64)
+    owner = models.CharField(max_length=64, null=True, blank=True)
+    version = models.BigIntegerField()
+    deleted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["collection", "record_id"], name="syncapi_tombstone_unique")]
+        indexes = [models.Index(fields=["collection", "version"], name="syncapi_tombstone_feed")]
+
+    def __str__(self):
+        return f"{self.collection}/{self.record_id} @ {self.version}"
+
+
+class SyncClient(models.Model):
+    """One installation of the app for one user: the last mutation it sent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_clients")
+    client_id = models.UUIDField()
+    last_mutation_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "client_id"], name="syncapi_client_unique")]
+
+    def __str__(self):
+        return f"{self.user} / {self.client_id}"
+
+
+class DeviceToken(models.Model):
+    """A bearer token for one device; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="device_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    device_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.user} ({self.device_name or 'device'})"
+
+
+class SyncConfiguration(models.Model):
+    """The sync configuration delivered to clients; one row, edited in the admin."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    schema_version = models.PositiveIntegerField(
+        default=1, help_text="Raise it to make every client discard its replica and sync from scratch."
+    )
+    sync_on_online = models.BooleanField(default=True)
+    sync_on_login = models.BooleanField(default=True)
+    sync_on_resume = models.BooleanField(default=True)
+    retry_on_error = models.BooleanField(default=True)
+    retry_interval_seconds = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
+    periodic_sync_minutes = models.PositiveIntegerField(
+        null=True, blank=True, default=720, validators=[MinValueValidator(1)], help_text="Empty: no periodic sync."
+    )
+    page_size = models.PositiveIntegerField(default=1000, validators=[MinValueValidator(1), MaxValueValidator(5000)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "sync configuration"
+        verbose_name_plural = "sync configuration"
+
+    def __str__(self):
+        return "Sync configuration"
+
+    @classmethod
+    def load(cls) -> "SyncConfiguration":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

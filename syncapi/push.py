@@ -1,0 +1,178 @@
+"""Applying a client's mutations: one transaction, idempotent, never blocked.
+
+`mutations_apply` is the only writer behind POST /api/sync/push/. The client's
+last mutation id is stored in the same transaction as the mutations' effects,
+so a retried request is answered `duplicate` and applies nothing twice.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework import serializers
+
+from syncapi.models import SyncClient
+from syncapi.registry import Collection, registry
+from syncapi.selectors import record_get
+from syncapi.versioning import lock_versions
+
+REJECTIONS = {
+    "invalid": "The change is not valid.",
+    "forbidden": "You may not change this record.",
+    "not_found": "The record no longer exists on the server.",
+    "unknown_collection": "There is no sync collection with this name.",
+}
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: int
+    collection: str
+    op: str
+    record_id: str
+    base_version: int | None = None
+    data: dict = field(default_factory=dict)
+    base: dict | None = None
+
+
+class _Rejected(Exception):
+    def __init__(self, code: str, errors: dict | None = None):
+        super().__init__(code)
+        self.code = code
+        self.errors = errors or {}
+
+
+@transaction.atomic
+def mutations_apply(*, user, client_id, mutations: list[Mutation]) -> dict:
+    """Apply `mutations` of one client in order; answer one result per mutation."""
+    lock_versions()
+    client, _ = SyncClient.objects.select_for_update().get_or_create(user=user, client_id=client_id)
+    results = []
+    for mutation in mutations:
+        if mutation.id <= client.last_mutation_id:
+            results.append({"id": mutation.id, "status": "duplicate"})
+            continue
+        client.last_mutation_id = mutation.id
+        try:
+            with transaction.atomic():
+                result = _apply(user, mutation)
+        except _Rejected as rejected:
+            result = {
+                "status": "rejected",
+                "code": rejected.code,
+                "detail": REJECTIONS[rejected.code],
+                "errors": rejected.errors,
+            }
+        results.append({"id": mutation.id, **result})
+    client.save(update_fields=["last_mutation_id", "last_seen_at"])
+    return {"last_mutation_id": client.last_mutation_id, "results": results}
+
+
+def _apply(user, mutation: Mutation) -> dict:
+    collection = registry.get(mutation.collection)
+    if collection is None:
+        raise _Rejected("unknown_collection")
+    _check_may_write(user, collection)
+    pk = _parse_pk(collection, mutation.record_id)
+    manager = collection.model._default_manager
+    scoped = manager.filter(**{collection.owner_field: user}) if collection.is_user_scoped else manager.all()
+    instance = scoped.select_for_update().filter(pk=pk).first()
+    if instance is None and collection.is_user_scoped and manager.filter(pk=pk).exists():
+        raise _Rejected("forbidden")  # another user's record
+    if mutation.op == "delete":
+        return _delete(collection, instance, mutation)
+    return _upsert(user, collection, instance, pk, mutation)
+
+
+def _check_may_write(user, collection: Collection) -> None:
+    if collection.writable == "none" or (collection.writable == "staff" and not user.is_staff):
+        raise _Rejected("forbidden")
+
+
+def _parse_pk(collection: Collection, record_id: str):
+    try:
+        return collection.model._meta.pk.to_python(record_id)
+    except DjangoValidationError as exc:
+        raise _Rejected("invalid", {"record_id": exc.messages}) from exc
+
+
+def _conflict(collection: Collection, pk, fields: list[str] | None = None) -> dict:
+    result = {"status": "conflict", "record": record_get(collection=collection, pk=pk)}
+    if fields is not None:
+        result["fields"] = fields
+    return result
+
+
+def _delete(collection: Collection, instance, mutation: Mutation) -> dict:
+    if instance is None:
+        return {"status": "applied", "record": None}  # already gone: the end state is what was asked
+    if mutation.base_version != instance.version and collection.conflict_policy != "client_wins":
+        return _conflict(collection, instance.pk)
+    instance.delete()
+    return {"status": "applied", "record": None}
+
+
+def _upsert(user, collection: Collection, instance, pk, mutation: Mutation) -> dict:
+    serializer_class = collection.write_serializer
+    context = {"user": user, "collection": collection}
+    unknown = sorted(set(mutation.data) - set(serializer_class(context=context).fields))
+    if unknown:
+        raise _Rejected("invalid", {name: ["Unknown field."] for name in unknown})
+
+    if instance is None:
+        if mutation.base_version is not None and collection.conflict_policy != "client_wins":
+            raise _Rejected("not_found")
+        serializer = serializer_class(data=mutation.data, context=context)
+        extra = {collection.model._meta.pk.attname: pk}
+        if collection.is_user_scoped:
+            extra[collection.owner_field] = user
+        saved = _save(serializer, extra)
+        return {"status": "applied", "record": record_get(collection=collection, pk=saved.pk)}
+
+    data, conflicts = mutation.data, []
+    if mutation.base_version != instance.version and collection.conflict_policy != "client_wins":
+        if collection.conflict_policy == "server_wins":
+            return _conflict(collection, instance.pk)
+        data, conflicts = _merge(serializer_class(context=context), collection, instance, mutation)
+    if data:
+        _save(serializer_class(instance, data=data, partial=True, context=context), {})
+    if conflicts:
+        return _conflict(collection, instance.pk, conflicts)
+    return {"status": "applied", "record": record_get(collection=collection, pk=instance.pk)}
+
+
+def _save(serializer, extra: dict):
+    if not serializer.is_valid():
+        raise _Rejected("invalid", serializer.errors)
+    try:
+        with transaction.atomic():
+            return serializer.save(**extra)
+    except IntegrityError as exc:
+        raise _Rejected("invalid", {"non_field_errors": ["Conflicts with an existing record."]}) from exc
+
+
+_DIFFERENT = object()
+
+
+def _canonical(field: serializers.Field, value: Any):
+    try:
+        return field.to_representation(field.to_internal_value(value))
+    except (serializers.ValidationError, DjangoValidationError, TypeError, ValueError):
+        return _DIFFERENT
+
+
+def _merge(serializer, collection: Collection, instance, mutation: Mutation) -> tuple[dict, list[str]]:
+    """Split the changed fields: those still equal to the client's base apply."""
+    current = record_get(collection=collection, pk=instance.pk)
+    base = mutation.base or {}
+    apply, conflicts = {}, []
+    for name, value in mutation.data.items():
+        field = serializer.fields[name]
+        if name in base and name in current:
+            seen = _canonical(field, base[name])
+            if seen is not _DIFFERENT and seen == _canonical(field, current[name]):
+                apply[name] = value
+                continue
+        conflicts.append(name)
+    return apply, conflicts

@@ -1,0 +1,124 @@
+"""The registry of synced collections, filled by each app's `sync.py`.
+
+Modelled on `django.contrib.admin.sites.AdminSite`: apps register their
+models; syncapi serves whatever is registered and imports no app's models.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
+
+from syncapi.models import SyncedModel
+
+SCOPES = ("global", "user")
+WRITABLE = ("none", "staff", "owner")
+CONFLICT_POLICIES = ("client_wins", "server_wins", "merge")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One synced collection: which model, which fields, who may write it."""
+
+    name: str
+    model: type[models.Model]
+    # Wire field name -> model field attname (e.g. "category_id": "category_id").
+    fields: Mapping[str, str]
+    scope: str = "global"
+    owner_field: str | None = None
+    visible: models.Q | None = None
+    writable: str = "none"
+    conflict_policy: str | None = None
+    # DRF serializer validating pushed `data` and saving it (None: read-only).
+    write_serializer: type | None = None
+    # Wire field name -> function turning the stored value into the wire value.
+    transforms: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+    @property
+    def is_user_scoped(self) -> bool:
+        return self.scope == "user"
+
+    def describe(self) -> dict:
+        return {"scope": self.scope, "writable": self.writable, "conflict_policy": self.conflict_policy}
+
+
+class SyncRegistry:
+    def __init__(self):
+        self._collections: dict[str, Collection] = {}
+        self._units: dict[str, list[str]] = {}
+
+    def register(self, name: str, model: type[models.Model], **options) -> Collection:
+        """Make `model` syncable as collection `name`. Fails loudly on mistakes."""
+        collection = Collection(name=name, model=model, **options)
+        _validate(collection)
+        if name in self._collections:
+            raise ImproperlyConfigured(f"Sync collection {name!r} is registered twice.")
+        if any(c.model is model for c in self._collections.values()):
+            raise ImproperlyConfigured(f"{model.__name__} is already registered as a sync collection.")
+        self._collections[name] = collection
+        return collection
+
+    def register_unit(self, name: str, collections: list[str]) -> None:
+        """Name a group of collections that clients sync together."""
+        if name == "all":
+            raise ImproperlyConfigured('The unit "all" is built in: it holds every collection.')
+        self._units[name] = list(collections)
+
+    def get(self, name: str) -> Collection | None:
+        return self._collections.get(name)
+
+    def collections(self) -> list[Collection]:
+        return list(self._collections.values())
+
+    def units(self) -> dict[str, list[str]]:
+        for unit, names in self._units.items():
+            unknown = [n for n in names if n not in self._collections]
+            if unknown:
+                raise ImproperlyConfigured(f"Sync unit {unit!r} names unknown collections {unknown}.")
+        return {"all": list(self._collections), **self._units}
+
+    def unregister(self, name: str) -> None:
+        """Remove a collection (for tests of the registry itself)."""
+        self._collections.pop(name, None)
+
+
+def _validate(c: Collection) -> None:
+    where = f"Sync collection {c.name!r}"
+    if not _NAME.match(c.name):
+        raise ImproperlyConfigured(f"{where}: names are lowercase letters, digits and underscores.")
+    if not issubclass(c.model, SyncedModel):
+        raise ImproperlyConfigured(f"{where}: {c.model.__name__} must inherit syncapi.models.SyncedModel.")
+    if c.scope not in SCOPES:
+        raise ImproperlyConfigured(f"{where}: scope must be one of {SCOPES}.")
+    if c.writable not in WRITABLE:
+        raise ImproperlyConfigured(f"{where}: writable must be one of {WRITABLE}.")
+    if c.scope == "user" and not c.owner_field:
+        raise ImproperlyConfigured(f"{where}: a user-scoped collection needs owner_field.")
+    if c.writable == "owner" and c.scope != "user":
+        raise ImproperlyConfigured(f'{where}: writable="owner" needs scope="user".')
+    if c.writable != "none":
+        if c.conflict_policy not in CONFLICT_POLICIES:
+            raise ImproperlyConfigured(f"{where}: conflict_policy must be one of {CONFLICT_POLICIES}.")
+        if c.write_serializer is None:
+            raise ImproperlyConfigured(f"{where}: a writable collection needs write_serializer.")
+    reserved = {"id", "version"} & set(c.fields)
+    if reserved:
+        raise ImproperlyConfigured(f"{where}: {sorted(reserved)} are added by syncapi; do not list them.")
+    attnames = {f.attname for f in c.model._meta.concrete_fields}
+    for wire, attname in c.fields.items():
+        if attname not in attnames:
+            raise ImproperlyConfigured(f"{where}: field {wire!r} maps to {attname!r}, not a column of the model.")
+    if c.owner_field:
+        try:
+            c.model._meta.get_field(c.owner_field)
+        except FieldDoesNotExist as exc:
+            raise ImproperlyConfigured(f"{where}: owner_field {c.owner_field!r} does not exist.") from exc
+
+
+registry = SyncRegistry()
+register = registry.register
+register_unit = registry.register_unit

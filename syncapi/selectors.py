@@ -1,0 +1,121 @@
+"""Reads of the sync protocol: change pages, single records, configuration."""
+
+from dataclasses import dataclass
+from heapq import merge
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from syncapi.cursor import Cursor
+from syncapi.errors import UnknownCollection
+from syncapi.models import SyncConfiguration, SyncState, Tombstone
+from syncapi.registry import Collection, registry
+from syncapi.serialization import RowEncoder, record_values
+from syncapi.versioning import read_snapshot
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    collection: str
+    upserts: list[dict]
+    deletes: list[str]
+    cursor: Cursor
+    has_more: bool
+    reset: bool
+
+
+def collection_get(*, name: str) -> Collection:
+    collection = registry.get(name)
+    if collection is None:
+        raise UnknownCollection()
+    return collection
+
+
+def sync_state_get() -> SyncState:
+    state = SyncState.objects.filter(pk=1).first()
+    return state if state is not None else SyncState(pk=1)
+
+
+def _scoped(collection: Collection, user):
+    queryset = collection.model._default_manager.all()
+    if collection.is_user_scoped:
+        queryset = queryset.filter(**{collection.owner_field: user})
+    return queryset
+
+
+def changes_since(
+    *, collection: Collection, cursor: Cursor | None, limit: int, user: AbstractBaseUser | None = None
+) -> ChangePage:
+    """The next page of changes after `cursor` (None: from the beginning).
+
+    Records and tombstones are read in one snapshot and merged by version, so
+    the returned cursor never passes a change that is not yet visible.
+    """
+    with read_snapshot():
+        state = sync_state_get()
+        reset = cursor is not None and (cursor.epoch != state.epoch or cursor.version < state.purged_through)
+        fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot
+        after = 0 if fresh else cursor.version
+
+        rows_qs = _scoped(collection, user).filter(version__gt=after).order_by("version")
+        if fresh and collection.visible is not None:
+            rows_qs = rows_qs.filter(collection.visible)
+        rows = list(record_values(collection, rows_qs)[: limit + 1])
+        tombstones = []
+        if not fresh:
+            tomb_qs = Tombstone.objects.filter(collection=collection.name, version__gt=after)
+            if collection.is_user_scoped:
+                tomb_qs = tomb_qs.filter(owner=str(user.pk))
+            tombstones = list(tomb_qs.order_by("version").values_list("version", "record_id")[: limit + 1])
+
+    encode = RowEncoder(collection)
+    changes = merge(
+        ((row[1], True, row) for row in rows),
+        ((version, False, record_id) for version, record_id in tombstones),
+        key=lambda change: change[0],
+    )
+    upserts, deletes, last = [], [], after
+    for taken, (version, is_row, value) in enumerate(changes):
+        if taken == limit:
+            break
+        last = version
+        if is_row:
+            record_id, visible, record = encode(value)
+            if visible:
+                upserts.append(record)
+            else:
+                deletes.append(str(record_id))
+        else:
+            deletes.append(value)
+    has_more = len(rows) + len(tombstones) > limit
+    return ChangePage(
+        collection=collection.name,
+        upserts=upserts,
+        deletes=deletes,
+        cursor=Cursor(collection=collection.name, epoch=state.epoch, version=last),
+        has_more=has_more,
+        reset=reset,
+    )
+
+
+def record_get(*, collection: Collection, pk) -> dict | None:
+    """The wire form of one record (None if it does not exist)."""
+    row = record_values(collection, collection.model._default_manager.filter(pk=pk)).first()
+    return None if row is None else RowEncoder(collection)(row)[2]
+
+
+def config_get() -> dict:
+    """The configuration payload of GET /api/sync/config/."""
+    config = SyncConfiguration.load()
+    return {
+        "protocol": 1,
+        "schema_version": config.schema_version,
+        "sync_on_online": config.sync_on_online,
+        "sync_on_login": config.sync_on_login,
+        "sync_on_resume": config.sync_on_resume,
+        "retry_on_error": config.retry_on_error,
+        "retry_interval_seconds": config.retry_interval_seconds,
+        "periodic_sync_minutes": config.periodic_sync_minutes,
+        "page_size": config.page_size,
+        "units": registry.units(),
+        "collections": {c.name: c.describe() for c in registry.collections()},
+    }

@@ -1,0 +1,118 @@
+"""Request validation for push and login, and response shapes for the OpenAPI schema.
+
+The pull path does not use serializers (see `syncapi.serialization`); its
+response serializers here only describe it in the schema.
+"""
+
+from rest_framework import serializers
+
+MAX_INT64 = 2**63 - 1
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that must be a JSON number: no "17", no true, no 17.5."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A string that must be a JSON string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MutationSerializer(serializers.Serializer):
+    id = StrictIntegerField(min_value=1, max_value=MAX_INT64)
+    collection = StrictCharField(max_length=64)
+    op = serializers.ChoiceField(choices=["upsert", "delete"])
+    record_id = StrictCharField(max_length=64)
+    base_version = StrictIntegerField(min_value=0, max_value=MAX_INT64, allow_null=True, required=False, default=None)
+    data = serializers.DictField(required=False, default=dict)
+    base = serializers.DictField(required=False, allow_null=True, default=None)
+
+
+class PushRequestSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    mutations = MutationSerializer(many=True, allow_empty=True)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=1024, trim_whitespace=False)
+    device_name = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+# --- Response shapes, for the schema only -------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(required=False)
+
+
+class RecordSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class PullResponseSerializer(serializers.Serializer):
+    collection = serializers.CharField()
+    upserts = RecordSerializer(many=True)
+    deletes = serializers.ListField(child=serializers.CharField())
+    cursor = serializers.CharField()
+    has_more = serializers.BooleanField()
+    reset = serializers.BooleanField()
+
+
+class MutationResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["applied", "conflict", "rejected", "duplicate"])
+    record = RecordSerializer(required=False, allow_null=True)
+    fields = serializers.ListField(child=serializers.CharField(), required=False)
+    code = serializers.CharField(required=False)
+    detail = serializers.CharField(required=False)
+    errors = serializers.DictField(required=False)
+
+
+class PushResponseSerializer(serializers.Serializer):
+    last_mutation_id = serializers.IntegerField()
+    results = MutationResultSerializer(many=True)
+
+
+class CollectionInfoSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["global", "user"])
+    writable = serializers.ChoiceField(choices=["none", "staff", "owner"])
+    conflict_policy = serializers.CharField(allow_null=True)
+
+
+class ConfigSerializer(serializers.Serializer):
+    protocol = serializers.IntegerField()
+    schema_version = serializers.IntegerField()
+    sync_on_online = serializers.BooleanField()
+    sync_on_login = serializers.BooleanField()
+    sync_on_resume = serializers.BooleanField()
+    retry_on_error = serializers.BooleanField()
+    retry_interval_seconds = serializers.IntegerField()
+    periodic_sync_minutes = serializers.IntegerField(allow_null=True)
+    page_size = serializers.IntegerField()
+    units = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    collections = serializers.DictField(child=CollectionInfoSerializer())
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_staff = serializers.BooleanField()
+
+
+class LoginResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    user = UserSerializer()

@@ -1,0 +1,48 @@
+"""Writes of the sync machinery itself: state, triggers, tombstone purging."""
+
+import secrets
+from datetime import timedelta
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from syncapi.conf import sync_settings
+from syncapi.models import SyncState, Tombstone
+from syncapi.registry import registry
+from syncapi.versioning import install_triggers, lock_versions
+
+
+def sync_state_ensure(*, using: str = DEFAULT_DB_ALIAS) -> SyncState:
+    """Create the state row with a fresh epoch if the database has none."""
+    state, _ = SyncState.objects.using(using).get_or_create(pk=1, defaults={"epoch": secrets.token_hex(8)})
+    if not state.epoch:
+        state.epoch = secrets.token_hex(8)
+        state.save(using=using, update_fields=["epoch"])
+    return state
+
+
+def triggers_install(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Install version triggers on every registered collection's table."""
+    install_triggers(connections[using], registry.collections())
+
+
+@transaction.atomic
+def tombstones_purge(*, older_than: timedelta | None = None) -> int:
+    """Delete tombstones past the retention period and move the reset horizon.
+
+    Readers whose cursor is older than the newest purged tombstone get `reset`.
+    """
+    lock_versions()
+    if older_than is None:
+        older_than = timedelta(days=sync_settings.TOMBSTONE_RETENTION_DAYS)
+    expired = Tombstone.objects.filter(deleted_at__lt=timezone.now() - older_than)
+    horizon = expired.aggregate(v=Max("version"))["v"]
+    if horizon is None:
+        return 0
+    count, _ = expired.delete()
+    state = SyncState.objects.select_for_update().get(pk=1)
+    if horizon > state.purged_through:
+        state.purged_through = horizon
+        state.save(update_fields=["purged_through"])
+    return count

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from syncapi import views
+
+app_name = "syncapi"
+
+urlpatterns = [
+    path("sync/config/", views.ConfigView.as_view(), name="config"),
+    path("sync/pull/<str:collection>/", views.PullView.as_view(), name="pull"),
+    path("sync/push/", views.PushView.as_view(), name="push"),
+    path("auth/login/", views.LoginView.as_view(), name="login"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/me/", views.MeView.as_view(), name="me"),
+]

@@ -1,0 +1,149 @@
+"""HTTP endpoints of sync protocol v1: thin views over selectors and services."""
+
+import orjson
+from django.contrib.auth import authenticate
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from syncapi import serializers as s
+from syncapi.conf import sync_settings
+from syncapi.cursor import decode_cursor, encode_cursor
+from syncapi.errors import InvalidBody, InvalidCredentials, InvalidLimit, PayloadTooLarge, TooManyMutations
+from syncapi.models import SyncConfiguration
+from syncapi.push import Mutation, mutations_apply
+from syncapi.selectors import changes_since, collection_get, config_get
+from syncapi.serialization import json_response
+from syncapi.tokens import token_create, token_revoke
+
+_ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 404)}
+
+
+def _user_payload(user) -> dict:
+    return {"id": user.pk, "username": user.get_username(), "is_staff": user.is_staff}
+
+
+class ConfigView(APIView):
+    @extend_schema(responses={200: s.ConfigSerializer}, summary="Sync configuration")
+    def get(self, request):
+        return json_response(config_get())
+
+
+def _parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return SyncConfiguration.load().page_size
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        raise InvalidLimit()
+    return min(int(raw), sync_settings.MAX_PAGE_SIZE)
+
+
+class PullView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description="Opaque cursor from the previous page."),
+            OpenApiParameter("limit", int, description="Page size; clamped to the server's maximum."),
+        ],
+        responses={200: s.PullResponseSerializer, **_ERRORS},
+        summary="Pull one page of changes of a collection",
+    )
+    def get(self, request, collection: str):
+        target = collection_get(name=collection)
+        if target.is_user_scoped and not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        limit = _parse_limit(request.query_params.get("limit"))
+        raw_cursor = request.query_params.get("cursor")
+        cursor = decode_cursor(raw_cursor, collection=target.name) if raw_cursor is not None else None
+        page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
+        return json_response(
+            {
+                "collection": page.collection,
+                "upserts": page.upserts,
+                "deletes": page.deletes,
+                "cursor": encode_cursor(page.cursor),
+                "has_more": page.has_more,
+                "reset": page.reset,
+            }
+        )
+
+
+def _read_json_body(request):
+    limit = sync_settings.MAX_PUSH_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise PayloadTooLarge(limit=limit)
+    try:
+        body = request.body
+    except RequestDataTooBig as exc:
+        raise PayloadTooLarge(limit=limit) from exc
+    if len(body) > limit:
+        raise PayloadTooLarge(limit=limit)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidBody("The request body is not valid JSON.") from exc
+
+
+class PushView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=s.PushRequestSerializer,
+        responses={200: s.PushResponseSerializer, **_ERRORS},
+        summary="Push local mutations",
+    )
+    def post(self, request):
+        body = _read_json_body(request)
+        limit = sync_settings.MAX_PUSH_MUTATIONS
+        if isinstance(body, dict) and isinstance(body.get("mutations"), list) and len(body["mutations"]) > limit:
+            raise TooManyMutations(limit=limit)
+        envelope = s.PushRequestSerializer(data=body)
+        if not envelope.is_valid():
+            raise InvalidBody(errors=envelope.errors)
+        result = mutations_apply(
+            user=request.user,
+            client_id=envelope.validated_data["client_id"],
+            mutations=[Mutation(**m) for m in envelope.validated_data["mutations"]],
+        )
+        return json_response(result)
+
+
+class LoginView(APIView):
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=s.LoginSerializer, responses={200: s.LoginResponseSerializer, **_ERRORS})
+    def post(self, request):
+        form = s.LoginSerializer(data=request.data)
+        if not form.is_valid():
+            raise InvalidBody(errors=form.errors)
+        user = authenticate(
+            request._request, username=form.validated_data["username"], password=form.validated_data["password"]
+        )
+        if user is None:
+            raise InvalidCredentials()
+        raw, token = token_create(user=user, device_name=form.validated_data["device_name"])
+        return json_response({"token": raw, "expires_at": token.expires_at, "user": _user_payload(user)})
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: None, 401: OpenApiResponse(s.ErrorSerializer)})
+    def post(self, request):
+        token_revoke(token=request.auth)
+        return json_response({"revoked": True})
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.UserSerializer, 401: OpenApiResponse(s.ErrorSerializer)})
+    def get(self, request):
+        return json_response(_user_payload(request.user))
