@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from catalogue.models import Product
 
@@ -9,4 +10,4 @@ from catalogue.models import Product
 @transaction.atomic
 def products_set_active(*, products: QuerySet[Product], active: bool) -> int:
     """Activate or deactivate products in one UPDATE (versions bump by trigger)."""
-    return products.exclude(is_active=active).update(is_active=active)
+    return products.exclude(is_active=active).update(is_active=active, updated_at=timezone.now())

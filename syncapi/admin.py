@@ -41,11 +41,12 @@ class DeviceTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request, queryset):
-        for token in queryset:
+        tokens = list(queryset)
+        for token in tokens:
             token_revoke(token=token)
-        self.message_user(request, f"Revoked {queryset.count()} token(s).")
+        self.message_user(request, f"Revoked {len(tokens)} token(s).")
 
 
 @admin.register(SyncClient)

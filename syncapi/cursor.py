@@ -1,7 +1,8 @@
 """The pull cursor: the only place that encodes or decodes it.
 
-A cursor names a collection, the database epoch and the last version a client
-has applied. It is signed so that the server only reads cursors it issued.
+A cursor names a collection, the database epoch, the tombstone horizon the
+client's replica is complete for, and the last version the client has applied.
+It is signed so that the server only reads cursors it issued.
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ _SEP = "."
 class Cursor:
     collection: str
     epoch: str
+    horizon: int  # SyncState.purged_through that this replica already accounts for
     version: int
 
 
@@ -26,7 +28,7 @@ def _signer() -> signing.Signer:
 
 
 def encode_cursor(cursor: Cursor) -> str:
-    return _signer().sign(_SEP.join([cursor.collection, cursor.epoch, str(cursor.version)]))
+    return _signer().sign(_SEP.join([cursor.collection, cursor.epoch, str(cursor.horizon), str(cursor.version)]))
 
 
 def decode_cursor(value: str, *, collection: str) -> Cursor:
@@ -35,10 +37,10 @@ def decode_cursor(value: str, *, collection: str) -> Cursor:
         raise InvalidCursor()
     try:
         payload = _signer().unsign(value)
-        name, epoch, version = payload.split(_SEP)
-        cursor = Cursor(collection=name, epoch=epoch, version=int(version))
+        name, epoch, horizon, version = payload.split(_SEP)
+        cursor = Cursor(collection=name, epoch=epoch, horizon=int(horizon), version=int(version))
     except (signing.BadSignature, ValueError) as exc:
         raise InvalidCursor() from exc
-    if cursor.collection != collection or cursor.version < 0:
+    if cursor.collection != collection or cursor.version < 0 or cursor.horizon < 0:
         raise InvalidCursor()
     return cursor

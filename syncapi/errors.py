@@ -16,8 +16,6 @@ MESSAGES = {
     "too_many_mutations": "Too many mutations in one request (at most {limit}).",
     "payload_too_large": "The request body is too large (at most {limit} bytes).",
     "not_found": "Not found.",
-    "method_not_allowed": "Method not allowed.",
-    "throttled": "Too many requests. Try again later.",
     "forbidden": "You do not have permission to do this.",
 }
 

@@ -30,7 +30,9 @@ def _code_of(exc: exceptions.APIException) -> str:
 
 def exception_handler(exc, context):
     """DRF exception handler: `{code, detail, errors?}` for every API error."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, exceptions.NotAuthenticated):
+        exc = exceptions.NotAuthenticated(MESSAGES["not_authenticated"])
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(MESSAGES["not_found"])
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(MESSAGES["forbidden"])

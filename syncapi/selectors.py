@@ -35,6 +35,13 @@ def sync_state_get() -> SyncState:
     return state if state is not None else SyncState(pk=1)
 
 
+def _needs_reset(cursor: Cursor, state: SyncState) -> bool:
+    """True if tombstones this cursor has not seen may have been purged since."""
+    if cursor.epoch != state.epoch:
+        return True  # another database: the cursor's versions mean nothing here
+    return cursor.version < state.purged_through and cursor.horizon < state.purged_through
+
+
 def _scoped(collection: Collection, user):
     queryset = collection.model._default_manager.all()
     if collection.is_user_scoped:
@@ -52,9 +59,11 @@ def changes_since(
     """
     with read_snapshot():
         state = sync_state_get()
-        reset = cursor is not None and (cursor.epoch != state.epoch or cursor.version < state.purged_through)
+        reset = cursor is not None and _needs_reset(cursor, state)
         fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot
         after = 0 if fresh else cursor.version
+        # A replica started after a purge, or already past it, lost nothing to it.
+        horizon = state.purged_through if fresh or after >= state.purged_through else cursor.horizon
 
         rows_qs = _scoped(collection, user).filter(version__gt=after).order_by("version")
         if fresh and collection.visible is not None:
@@ -91,7 +100,7 @@ def changes_since(
         collection=collection.name,
         upserts=upserts,
         deletes=deletes,
-        cursor=Cursor(collection=collection.name, epoch=state.epoch, version=last),
+        cursor=Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last),
         has_more=has_more,
         reset=reset,
     )

@@ -27,6 +27,15 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID that must be a JSON string (DRF also turns integers into UUIDs)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class MutationSerializer(serializers.Serializer):
     id = StrictIntegerField(min_value=1, max_value=MAX_INT64)
     collection = StrictCharField(max_length=64)
@@ -38,7 +47,7 @@ class MutationSerializer(serializers.Serializer):
 
 
 class PushRequestSerializer(serializers.Serializer):
-    client_id = serializers.UUIDField()
+    client_id = StrictUUIDField()
     mutations = MutationSerializer(many=True, allow_empty=True)
 
 

@@ -1,0 +1,146 @@
+"""The Django admin as staff use it: edits made there bump versions, so clients pull them."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalogue.models import Category, Product
+from syncapi.models import SyncConfiguration
+from tests.conftest import make_product
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTS = reverse("admin:catalogue_product_changelist")
+
+
+def version_of(obj) -> int:
+    return type(obj).objects.values_list("version", flat=True).get(pk=obj.pk)
+
+
+def run_action(client, action: str, products: list[Product]):
+    return client.post(PRODUCTS, {"action": action, "_selected_action": [str(p.pk) for p in products]})
+
+
+def test_product_changelist_loads(admin_client, category):
+    product = make_product(category)
+
+    response = admin_client.get(PRODUCTS)
+
+    assert response.status_code == 200
+    assert product.sku in response.content.decode()
+
+
+def test_product_search_by_sku_finds_only_that_product(admin_client, category):
+    wanted = make_product(category, sku="HW-DRL-004213")
+    make_product(category, sku="HM-CKW-120001")
+
+    response = admin_client.get(PRODUCTS, {"q": "DRL-0042"})
+
+    assert response.status_code == 200
+    assert [p.pk for p in response.context["cl"].result_list] == [wanted.pk]
+
+
+def test_list_editable_price_change_bumps_version(admin_client, category):
+    product = make_product(category, price=Decimal("12.50"), stock=3)
+    other = make_product(category)
+    before, other_before = version_of(product), version_of(other)
+
+    response = admin_client.post(
+        PRODUCTS,
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": str(product.pk),
+            "form-0-price": "19.99",
+            "form-0-stock": "42",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.price, product.stock) == (Decimal("19.99"), 42)
+    assert product.version > before
+    assert version_of(other) == other_before
+
+
+def test_deactivate_action_deactivates_and_bumps_versions(admin_client, category):
+    products = [make_product(category), make_product(category)]
+    before = [version_of(p) for p in products]
+
+    response = run_action(admin_client, "deactivate", products)
+
+    assert response.status_code == 302
+    for product, old in zip(products, before, strict=True):
+        product.refresh_from_db()
+        assert product.is_active is False
+        assert product.version > old
+
+
+def test_activate_action_activates_and_bumps_versions(admin_client, category):
+    products = [make_product(category, is_active=False), make_product(category, is_active=False)]
+    before = [version_of(p) for p in products]
+
+    response = run_action(admin_client, "activate", products)
+
+    assert response.status_code == 302
+    for product, old in zip(products, before, strict=True):
+        product.refresh_from_db()
+        assert product.is_active is True
+        assert product.version > old
+
+
+def test_deactivate_action_leaves_already_inactive_products_untouched(admin_client, category):
+    inactive = make_product(category, is_active=False)
+    before = version_of(inactive)
+
+    run_action(admin_client, "deactivate", [inactive])
+
+    assert version_of(inactive) == before
+
+
+def test_category_changelist_loads(admin_client):
+    parent = Category.objects.create(name="Garden & Outdoor", position=1)
+    Category.objects.create(name="Watering", parent=parent, position=1)
+
+    response = admin_client.get(reverse("admin:catalogue_category_changelist"))
+
+    assert response.status_code == 200
+    assert {c.name for c in response.context["cl"].result_list} == {"Garden & Outdoor", "Watering"}
+
+
+def test_sync_configuration_list_opens_the_single_row(admin_client):
+    response = admin_client.get("/admin/syncapi/syncconfiguration/")
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:syncapi_syncconfiguration_change", args=[1])
+    assert admin_client.get(response.url).status_code == 200
+    assert SyncConfiguration.objects.count() == 1
+
+
+def test_sync_configuration_saves_unchecked_sync_on_online(admin_client):
+    url = reverse("admin:syncapi_syncconfiguration_change", args=[1])
+    assert SyncConfiguration.load().sync_on_online is True
+
+    response = admin_client.post(
+        url,
+        {
+            # sync_on_online left out: an unchecked checkbox is not submitted.
+            "sync_on_login": "on",
+            "sync_on_resume": "on",
+            "retry_on_error": "on",
+            "retry_interval_seconds": "30",
+            "periodic_sync_minutes": "720",
+            "page_size": "1000",
+            "schema_version": "1",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    config = SyncConfiguration.objects.get(pk=1)
+    assert config.sync_on_online is False
+    assert (config.sync_on_login, config.sync_on_resume, config.retry_on_error) == (True, True, True)

@@ -1,0 +1,486 @@
+"""Contract tests of POST /api/sync/push/ (PROTOCOL.md), over HTTP."""
+
+import dataclasses
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from catalogue.models import Category, Favourite, Product
+from syncapi.models import Tombstone
+from syncapi.registry import registry
+from tests.conftest import make_product
+
+pytestmark = pytest.mark.django_db
+
+PUSH_URL = "/api/sync/push/"
+CLIENT_ID = "7d1c5d2e-0000-4000-8000-000000000001"
+OTHER_CLIENT_ID = "7d1c5d2e-0000-4000-8000-000000000002"
+REJECTION_CODES = {"invalid", "forbidden", "not_found", "unknown_collection"}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def push(client, mutations: list[dict], client_id: str = CLIENT_ID) -> dict:
+    """Push `mutations`; the request itself must succeed."""
+    response = client.post(PUSH_URL, {"client_id": client_id, "mutations": mutations}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [r["id"] for r in body["results"]] == [m["id"] for m in mutations]
+    return body
+
+
+def statuses(body: dict) -> list[str]:
+    return [result["status"] for result in body["results"]]
+
+
+def fav_upsert(mid: int, record_id: str, product, base_version: int | None = None) -> dict:
+    return {
+        "id": mid,
+        "collection": "favourites",
+        "op": "upsert",
+        "record_id": record_id,
+        "base_version": base_version,
+        "data": {"product_id": str(product.id)},
+    }
+
+
+def fav_delete(mid: int, record_id: str, base_version: int | None = None) -> dict:
+    return {"id": mid, "collection": "favourites", "op": "delete", "record_id": record_id, "base_version": base_version}
+
+
+def product_upsert(mid: int, product, data: dict, base_version: int | None, base: dict | None = None) -> dict:
+    mutation = {
+        "id": mid,
+        "collection": "products",
+        "op": "upsert",
+        "record_id": str(product.id) if not isinstance(product, str) else product,
+        "base_version": base_version,
+        "data": data,
+    }
+    if base is not None:
+        mutation["base"] = base
+    return mutation
+
+
+def version_of(instance) -> int:
+    return type(instance)._default_manager.values_list("version", flat=True).get(pk=instance.pk)
+
+
+def product_state(product) -> dict:
+    return Product.objects.values("name", "price", "stock", "description", "version").get(pk=product.pk)
+
+
+def favourites_state() -> list[tuple]:
+    return sorted(Favourite.objects.values_list("id", "user_id", "product_id", "version"))
+
+
+def db_state() -> dict:
+    """Everything push may change, for 'nothing changed' comparisons."""
+    return {
+        "categories": sorted(Category.objects.values_list("id", "name", "version")),
+        "products": sorted(Product.objects.values_list("id", "name", "price", "stock", "is_active", "version")),
+        "favourites": favourites_state(),
+        "tombstones": sorted(Tombstone.objects.values_list("collection", "record_id", "version")),
+    }
+
+
+@pytest.fixture
+def products(category):
+    return [make_product(category) for _ in range(4)]
+
+
+@pytest.fixture
+def server_wins_products(monkeypatch):
+    """`products` under the server_wins policy for one test; monkeypatch restores the registry."""
+    collection = dataclasses.replace(registry.get("products"), conflict_policy="server_wins")
+    monkeypatch.setitem(registry._collections, "products", collection)
+    return collection
+
+
+# --- Applying and idempotency -------------------------------------------------------------
+
+
+def test_push_creates_a_favourite_and_returns_the_server_record(user_api, user, product):
+    record_id = new_id()
+
+    body = push(user_api, [fav_upsert(1, record_id, product)])
+
+    [result] = body["results"]
+    assert result["status"] == "applied"
+    record = result["record"]
+    assert record["id"] == record_id
+    assert type(record["version"]) is int
+    assert record["product_id"] == str(product.id)
+    favourite = Favourite.objects.get(pk=record_id)
+    assert favourite.user == user
+    assert favourite.product == product
+    assert record["version"] == favourite.version
+
+
+def test_push_returns_the_last_processed_mutation_id(user_api, products):
+    body = push(user_api, [fav_upsert(3, new_id(), products[0]), fav_upsert(8, new_id(), products[1])])
+
+    assert body["last_mutation_id"] == 8
+    assert push(user_api, [])["last_mutation_id"] == 8
+    assert push(user_api, [fav_upsert(8, new_id(), products[2])])["last_mutation_id"] == 8
+
+
+def test_push_skips_an_already_applied_request(staff_api, staff, products):
+    kept = Favourite.objects.create(user=staff, product=products[3])
+    request = [
+        fav_upsert(1, new_id(), products[0]),
+        product_upsert(2, products[1], {"stock": 42}, version_of(products[1])),
+        fav_delete(3, str(kept.id), version_of(kept)),
+    ]
+    first = push(staff_api, request)
+    assert statuses(first) == ["applied", "applied", "applied"]
+    after_first = db_state()
+
+    second = push(staff_api, request)
+
+    assert statuses(second) == ["duplicate", "duplicate", "duplicate"]
+    assert second["last_mutation_id"] == 3
+    assert db_state() == after_first
+
+
+def test_push_retry_after_a_lost_response_applies_only_the_new_mutation(user_api, user, products):
+    first_ids = [new_id(), new_id()]
+    sent = [fav_upsert(1, first_ids[0], products[0]), fav_upsert(2, first_ids[1], products[1])]
+    push(user_api, sent)  # the response is lost: the client sends everything again
+    before_retry = favourites_state()
+    new_record = new_id()
+
+    body = push(user_api, [*sent, fav_upsert(3, new_record, products[2])])
+
+    assert statuses(body) == ["duplicate", "duplicate", "applied"]
+    assert body["last_mutation_id"] == 3
+    assert [row for row in favourites_state() if str(row[0]) != new_record] == before_retry
+    assert Favourite.objects.get(pk=new_record).user == user
+
+
+@pytest.mark.parametrize("stale_id", [5, 4, 1], ids=["equal", "lower", "much-lower"])
+def test_push_answers_duplicate_for_an_id_not_greater_than_the_last(user_api, products, stale_id):
+    push(user_api, [fav_upsert(5, new_id(), products[0])])
+    before = db_state()
+    late_record = new_id()
+
+    body = push(user_api, [fav_upsert(stale_id, late_record, products[1])])
+
+    assert statuses(body) == ["duplicate"]
+    assert body["last_mutation_id"] == 5
+    assert not Favourite.objects.filter(pk=late_record).exists()
+    assert db_state() == before
+
+
+def test_push_sequences_of_two_client_ids_of_one_user_are_independent(user_api, products):
+    push(user_api, [fav_upsert(1, new_id(), products[0]), fav_upsert(2, new_id(), products[1])], CLIENT_ID)
+    record_id = new_id()
+
+    body = push(user_api, [fav_upsert(1, record_id, products[2])], OTHER_CLIENT_ID)
+
+    assert statuses(body) == ["applied"]
+    assert body["last_mutation_id"] == 1
+    assert Favourite.objects.filter(pk=record_id).exists()
+    assert push(user_api, [], CLIENT_ID)["last_mutation_id"] == 2
+
+
+def test_push_same_client_id_of_another_user_has_its_own_sequence(user_api, other_api, other_user, products):
+    push(user_api, [fav_upsert(10, new_id(), products[0])], CLIENT_ID)
+    record_id = new_id()
+
+    body = push(other_api, [fav_upsert(1, record_id, products[0])], CLIENT_ID)
+
+    assert statuses(body) == ["applied"]
+    assert body["last_mutation_id"] == 1
+    assert Favourite.objects.get(pk=record_id).user == other_user
+
+
+# --- Conflict policies ----------------------------------------------------------------------
+
+
+def test_push_merge_applies_unchanged_fields_and_lists_conflicting_ones(staff_api, category):
+    product = make_product(category, name="Hammer", price=Decimal("12.50"))
+    seen_version = version_of(product)
+    product.price = Decimal("13.00")  # changed on the server after the client saw it
+    product.save()
+    server_version = version_of(product)
+
+    body = push(
+        staff_api,
+        [
+            product_upsert(
+                1,
+                product,
+                {"name": "Claw hammer", "price": "11.00"},
+                seen_version,
+                base={"name": "Hammer", "price": "12.50"},
+            )
+        ],
+    )
+
+    [result] = body["results"]
+    assert result["status"] == "conflict"
+    assert result["fields"] == ["price"]
+    state = product_state(product)
+    assert state["name"] == "Claw hammer"
+    assert state["price"] == Decimal("13.00")
+    assert state["version"] > server_version
+    record = result["record"]
+    assert record["id"] == str(product.id)
+    assert record["version"] == state["version"]
+    assert record["name"] == "Claw hammer"
+    assert record["price"] == "13.00"
+
+
+def test_push_merge_with_stale_version_applies_when_every_base_still_matches(staff_api, category):
+    product = make_product(category, name="Saw", price=Decimal("20.00"), stock=1)
+    seen_version = version_of(product)
+    product.stock = 9  # a field the client did not touch
+    product.save()
+
+    body = push(staff_api, [product_upsert(1, product, {"price": "18.00"}, seen_version, base={"price": "20.00"})])
+
+    [result] = body["results"]
+    assert result["status"] == "applied"
+    state = product_state(product)
+    assert (state["price"], state["stock"]) == (Decimal("18.00"), 9)
+    assert result["record"]["version"] == state["version"]
+
+
+def test_push_merge_with_current_base_version_applies_all_fields(staff_api, product):
+    body = push(staff_api, [product_upsert(1, product, {"name": "Renamed", "stock": 11}, version_of(product))])
+
+    [result] = body["results"]
+    assert result["status"] == "applied"
+    state = product_state(product)
+    assert (state["name"], state["stock"]) == ("Renamed", 11)
+    assert result["record"]["name"] == "Renamed"
+    assert result["record"]["stock"] == 11
+    assert result["record"]["version"] == state["version"]
+
+
+def test_push_server_wins_answers_conflict_and_applies_nothing(staff_api, product, server_wins_products):
+    seen_version = version_of(product)
+    product.description = "Edited on the server"
+    product.save()
+    before = product_state(product)
+
+    body = push(staff_api, [product_upsert(1, product, {"name": "Mine"}, seen_version, base={"name": product.name})])
+
+    [result] = body["results"]
+    assert result["status"] == "conflict"
+    assert result["record"]["id"] == str(product.id)
+    assert result["record"]["version"] == before["version"]
+    assert result["record"]["description"] == "Edited on the server"
+    assert product_state(product) == before
+
+
+def test_push_server_wins_applies_with_current_base_version(staff_api, product, server_wins_products):
+    body = push(staff_api, [product_upsert(1, product, {"name": "Mine"}, version_of(product))])
+
+    assert statuses(body) == ["applied"]
+    assert product_state(product)["name"] == "Mine"
+
+
+def test_push_client_wins_applies_an_upsert_with_stale_base_version(user_api, user, products):
+    favourite = Favourite.objects.create(user=user, product=products[0])
+    seen_version = version_of(favourite)
+    favourite.product = products[1]  # changed elsewhere after the client saw it
+    favourite.save()
+
+    body = push(user_api, [fav_upsert(1, str(favourite.id), products[2], base_version=seen_version)])
+
+    [result] = body["results"]
+    assert result["status"] == "applied"
+    favourite.refresh_from_db()
+    assert favourite.product == products[2]
+    assert result["record"]["product_id"] == str(products[2].id)
+    assert result["record"]["version"] == favourite.version
+
+
+def test_push_client_wins_applies_a_delete_with_stale_base_version(user_api, user, products):
+    favourite = Favourite.objects.create(user=user, product=products[0])
+    seen_version = version_of(favourite)
+    Favourite.objects.filter(pk=favourite.pk).update(product=products[1])
+
+    body = push(user_api, [fav_delete(1, str(favourite.id), base_version=seen_version)])
+
+    assert statuses(body) == ["applied"]
+    assert not Favourite.objects.filter(pk=favourite.pk).exists()
+
+
+# --- Deletes --------------------------------------------------------------------------------
+
+
+def test_push_deletes_a_favourite(user_api, user, product):
+    favourite = Favourite.objects.create(user=user, product=product)
+    cursor = user_api.get("/api/sync/pull/favourites/").json()["cursor"]
+
+    body = push(user_api, [fav_delete(1, str(favourite.id), version_of(favourite))])
+
+    assert statuses(body) == ["applied"]
+    assert not Favourite.objects.filter(pk=favourite.pk).exists()
+    page = user_api.get("/api/sync/pull/favourites/", {"cursor": cursor}).json()
+    assert page["deletes"] == [str(favourite.id)]
+
+
+def test_push_delete_of_an_already_deleted_record_is_applied(user_api, user, product):
+    favourite_id = str(Favourite.objects.create(user=user, product=product).id)
+    Favourite.objects.filter(pk=favourite_id).delete()
+    before = db_state()
+
+    body = push(user_api, [fav_delete(1, favourite_id, base_version=3), fav_delete(2, new_id())])
+
+    assert statuses(body) == ["applied", "applied"]
+    assert db_state() == before
+
+
+# --- Rejections -----------------------------------------------------------------------------
+
+
+def test_push_rejected_mutations_never_block_later_ones_and_count_as_processed(staff_api, product, category):
+    before = product_state(product)
+    record_id = new_id()
+    request = [
+        product_upsert(1, product, {"price": "abc"}, version_of(product)),
+        product_upsert(2, product, {"colour": "red"}, version_of(product)),
+        {"id": 3, "collection": "categories", "op": "upsert", "record_id": str(category.id), "data": {"name": "X"}},
+        {"id": 4, "collection": "widgets", "op": "upsert", "record_id": new_id(), "data": {}},
+        fav_upsert(5, record_id, product),
+    ]
+
+    body = push(staff_api, request)
+
+    assert statuses(body) == ["rejected", "rejected", "rejected", "rejected", "applied"]
+    assert body["last_mutation_id"] == 5
+    assert product_state(product) == before
+    assert Category.objects.get(pk=category.pk).name == "Tools"
+    assert Favourite.objects.filter(pk=record_id).exists()
+    after = db_state()
+
+    retry = push(staff_api, request)
+
+    assert statuses(retry) == ["duplicate"] * 5
+    assert db_state() == after
+
+
+@pytest.mark.parametrize(
+    ("make_mutation", "code", "error_field"),
+    [
+        pytest.param(
+            lambda p, c: product_upsert(1, p, {"price": "abc"}, p.version), "invalid", "price", id="invalid-price"
+        ),
+        pytest.param(
+            lambda p, c: product_upsert(1, p, {"stock": "many"}, p.version), "invalid", "stock", id="invalid-stock"
+        ),
+        pytest.param(
+            lambda p, c: product_upsert(1, p, {"colour": "red"}, p.version), "invalid", "colour", id="unknown-field"
+        ),
+        pytest.param(
+            lambda p, c: product_upsert(1, "not-a-uuid", {"name": "X"}, None),
+            "invalid",
+            "record_id",
+            id="bad-record-id",
+        ),
+        pytest.param(
+            lambda p, c: {"id": 1, "collection": "categories", "op": "delete", "record_id": str(c.id)},
+            "forbidden",
+            None,
+            id="read-only-collection",
+        ),
+        pytest.param(
+            lambda p, c: {"id": 1, "collection": "widgets", "op": "upsert", "record_id": new_id(), "data": {}},
+            "unknown_collection",
+            None,
+            id="unknown-collection",
+        ),
+    ],
+)
+def test_push_rejection_carries_a_code_and_errors(staff_api, product, category, make_mutation, code, error_field):
+    product.refresh_from_db()
+    before = db_state()
+
+    body = push(staff_api, [make_mutation(product, category)])
+
+    [result] = body["results"]
+    assert result["status"] == "rejected"
+    assert result["code"] == code
+    assert code in REJECTION_CODES
+    assert isinstance(result["errors"], dict)
+    if error_field is not None:
+        assert error_field in result["errors"]
+    assert body["last_mutation_id"] == 1
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["update", "create"])
+def test_push_product_change_by_non_staff_is_forbidden(user_api, product, existing):
+    record = product if existing else new_id()
+    before = db_state()
+
+    body = push(user_api, [product_upsert(1, record, {"name": "Hacked", "price": "0.01"}, version_of(product))])
+
+    [result] = body["results"]
+    assert (result["status"], result["code"]) == ("rejected", "forbidden")
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("op", ["upsert", "delete"])
+def test_push_cannot_change_another_users_favourite(user_api, other_user, products, op):
+    theirs = Favourite.objects.create(user=other_user, product=products[0])
+    if op == "upsert":
+        mutation = fav_upsert(1, str(theirs.id), products[1], base_version=version_of(theirs))
+    else:
+        mutation = fav_delete(1, str(theirs.id), base_version=version_of(theirs))
+    before = db_state()
+
+    body = push(user_api, [mutation])
+
+    [result] = body["results"]
+    assert result["status"] == "rejected"
+    assert result["code"] == "forbidden"  # the server's documented choice (docs/protocol-notes.md)
+    assert db_state() == before
+    assert Favourite.objects.get(pk=theirs.pk).user == other_user
+
+
+def test_push_cannot_take_over_another_users_favourite_id_by_creating_it(user_api, other_user, products):
+    theirs = Favourite.objects.create(user=other_user, product=products[0])
+    before = db_state()
+
+    body = push(user_api, [fav_upsert(1, str(theirs.id), products[1])])
+
+    assert statuses(body) == ["rejected"]
+    assert db_state() == before
+
+
+def test_push_update_of_a_deleted_product_is_not_found(staff_api, product):
+    seen_version = version_of(product)
+    product_id = str(product.id)
+    product.delete()
+    before = db_state()
+
+    body = push(staff_api, [product_upsert(1, product_id, {"name": "Back"}, seen_version)])
+
+    [result] = body["results"]
+    assert (result["status"], result["code"]) == ("rejected", "not_found")
+    assert isinstance(result["errors"], dict)
+    assert not Product.objects.filter(pk=product_id).exists()
+    assert db_state() == before
+
+
+# --- Authentication -------------------------------------------------------------------------
+
+
+def test_anonymous_push_is_not_authenticated(api, product):
+    before = db_state()
+
+    response = api.post(PUSH_URL, {"client_id": CLIENT_ID, "mutations": [fav_upsert(1, new_id(), product)]}, "json")
+
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "not_authenticated"
+    assert isinstance(body["detail"], str)
+    assert db_state() == before
