@@ -1,17 +1,19 @@
 """Registers the catalogue's models with syncapi (discovered like admin.py)."""
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, CharField, Q, Value, When
+from django.db.models.functions import Concat
 
 from catalogue.models import Category, Favourite, Product
 from catalogue.serializers import FavouriteWriteSerializer, ProductWriteSerializer
 from syncapi.registry import register, register_unit
 
-_MEDIA_URL = "/" + settings.MEDIA_URL.lstrip("/")
-
-
-def _image_url(path: str) -> str | None:
-    return f"{_MEDIA_URL}{path}" if path else None
+# Images are served from MEDIA_URL; products without one have image_url null.
+_IMAGE_URL = Case(
+    When(image="", then=Value(None)),
+    default=Concat(Value("/" + settings.MEDIA_URL.lstrip("/")), "image"),
+    output_field=CharField(),
+)
 
 
 register(
@@ -30,14 +32,13 @@ register(
         "currency": "currency",
         "stock": "stock",
         "category_id": "category_id",
-        "image_url": "image",
+        "image_url": _IMAGE_URL,
         "updated_at": "updated_at",
     },
     visible=Q(is_active=True),
     writable="staff",
     conflict_policy="merge",
     write_serializer=ProductWriteSerializer,
-    transforms={"image_url": _image_url},
 )
 register(
     "favourites",

@@ -5,8 +5,8 @@ models; syncapi serves whatever is registered and imports no app's models.
 """
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -26,8 +26,9 @@ class Collection:
 
     name: str
     model: type[models.Model]
-    # Wire field name -> model field attname (e.g. "category_id": "category_id").
-    fields: Mapping[str, str]
+    # Wire field name -> model field attname ("category_id": "category_id"), or a
+    # query expression computing the wire value in the database.
+    fields: Mapping[str, Any]
     scope: str = "global"
     owner_field: str | None = None
     visible: models.Q | None = None
@@ -35,8 +36,6 @@ class Collection:
     conflict_policy: str | None = None
     # DRF serializer validating pushed `data` and saving it (None: read-only).
     write_serializer: type | None = None
-    # Wire field name -> function turning the stored value into the wire value.
-    transforms: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
 
     @property
     def is_user_scoped(self) -> bool:
@@ -110,7 +109,7 @@ def _validate(c: Collection) -> None:
         raise ImproperlyConfigured(f"{where}: {sorted(reserved)} are added by syncapi; do not list them.")
     attnames = {f.attname for f in c.model._meta.concrete_fields}
     for wire, attname in c.fields.items():
-        if attname not in attnames:
+        if isinstance(attname, str) and attname not in attnames:
             raise ImproperlyConfigured(f"{where}: field {wire!r} maps to {attname!r}, not a column of the model.")
     if c.owner_field:
         try:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 from heapq import merge
+from itertools import islice
+from operator import itemgetter
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
@@ -9,7 +11,7 @@ from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
 from syncapi.models import SyncConfiguration, SyncState, Tombstone
 from syncapi.registry import Collection, registry
-from syncapi.serialization import RowEncoder, record_values
+from syncapi.serialization import RowEncoder, fetch_rows, record_values
 from syncapi.versioning import read_snapshot
 
 
@@ -68,7 +70,7 @@ def changes_since(
         rows_qs = _scoped(collection, user).filter(version__gt=after).order_by("version")
         if fresh and collection.visible is not None:
             rows_qs = rows_qs.filter(collection.visible)
-        rows = list(record_values(collection, rows_qs)[: limit + 1])
+        rows = fetch_rows(record_values(collection, rows_qs)[: limit + 1])
         tombstones = []
         if not fresh:
             tomb_qs = Tombstone.objects.filter(collection=collection.name, version__gt=after)
@@ -76,25 +78,25 @@ def changes_since(
                 tomb_qs = tomb_qs.filter(owner=str(user.pk))
             tombstones = list(tomb_qs.order_by("version").values_list("version", "record_id")[: limit + 1])
 
+    if tombstones:
+        rows_by_version = ((row[1], True, row) for row in rows)
+        tombs_by_version = ((version, False, record_id) for version, record_id in tombstones)
+        changes = list(islice(merge(rows_by_version, tombs_by_version, key=itemgetter(0)), limit))
+    else:
+        changes = [(row[1], True, row) for row in rows[:limit]]
+
     encode = RowEncoder(collection)
-    changes = merge(
-        ((row[1], True, row) for row in rows),
-        ((version, False, record_id) for version, record_id in tombstones),
-        key=lambda change: change[0],
-    )
-    upserts, deletes, last = [], [], after
-    for taken, (version, is_row, value) in enumerate(changes):
-        if taken == limit:
-            break
-        last = version
-        if is_row:
-            record_id, visible, record = encode(value)
-            if visible:
-                upserts.append(record)
-            else:
-                deletes.append(str(record_id))
-        else:
+    upserts, deletes = [], []
+    for _, is_row, value in changes:
+        if not is_row:
             deletes.append(value)
+            continue
+        visible, record = encode(value)
+        if visible:
+            upserts.append(record)
+        else:
+            deletes.append(record["id"])
+    last = changes[-1][0] if changes else after
     has_more = len(rows) + len(tombstones) > limit
     return ChangePage(
         collection=collection.name,
@@ -108,8 +110,8 @@ def changes_since(
 
 def record_get(*, collection: Collection, pk) -> dict | None:
     """The wire form of one record (None if it does not exist)."""
-    row = record_values(collection, collection.model._default_manager.filter(pk=pk)).first()
-    return None if row is None else RowEncoder(collection)(row)[2]
+    rows = fetch_rows(record_values(collection, collection.model._default_manager.filter(pk=pk)))
+    return RowEncoder(collection)(rows[0])[1] if rows else None
 
 
 def config_get() -> dict:

@@ -1,18 +1,19 @@
 """Records on the wire: a collection's rows as plain dicts, and fast JSON.
 
-The pull path builds records from `values_list()` tuples and encodes them with
-orjson: no per-row serializer objects, so it stays close to raw SQL speed.
+The pull path builds records from `values_list()` tuples of wire values (see
+`syncapi.wire`) and encodes them with orjson: no per-row serializer objects and
+no per-value conversions, so it stays close to raw SQL speed.
 """
 
 from decimal import Decimal
 
 import orjson
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.db import connections
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.http import HttpResponse
 
 from syncapi.registry import Collection
-
-_VISIBLE = "_sync_visible"
+from syncapi.wire import wire_column
 
 
 def _default(value):
@@ -30,32 +31,37 @@ def json_response(payload, status: int = 200) -> HttpResponse:
 
 
 def record_values(collection: Collection, queryset: QuerySet) -> QuerySet:
-    """`queryset` as tuples: (id, version, visible, *wire fields)."""
-    visible = ExpressionWrapper(collection.visible, output_field=BooleanField()) if collection.visible else None
-    if visible is not None:
-        queryset = queryset.annotate(**{_VISIBLE: visible})
-    extra = [_VISIBLE] if visible is not None else []
-    return queryset.values_list("pk", "version", *extra, *collection.fields.values())
+    """`queryset` as tuples of wire values: (id, version, *fields, visible?)."""
+    model, vendor = collection.model, connections[queryset.db].vendor
+    columns = [wire_column(model, model._meta.pk.attname, vendor), F("version")]
+    columns += [
+        wire_column(model, source, vendor) if isinstance(source, str) else source
+        for source in collection.fields.values()
+    ]
+    if collection.visible is not None:
+        columns.append(Case(When(collection.visible, then=Value(1)), default=Value(0), output_field=IntegerField()))
+    return queryset.values_list(*columns)
+
+
+def fetch_rows(queryset: QuerySet) -> list[tuple]:
+    """All rows of a `record_values` queryset, as the database returns them.
+
+    Every column is already a wire value (see `syncapi.wire`), so Django's
+    per-value converters and chunked iteration are skipped: one fetchall.
+    """
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class RowEncoder:
-    """Turns the tuples of `record_values` into (id, visible, record dict)."""
+    """Turns the tuples of `record_values` into (visible, record dict)."""
 
     def __init__(self, collection: Collection):
         self.names = ("id", "version", *collection.fields)
         self.has_visible = collection.visible is not None
-        self.stringify_id = collection.model._meta.pk.get_internal_type() != "UUIDField"
-        self.transforms = [(name, fn) for name, fn in collection.transforms.items()]
 
-    def __call__(self, row: tuple) -> tuple[object, bool, dict]:
-        if self.has_visible:
-            visible = bool(row[2])
-            row = row[:2] + row[3:]
-        else:
-            visible = True
-        record = dict(zip(self.names, row, strict=True))
-        if self.stringify_id:
-            record["id"] = str(record["id"])
-        for name, fn in self.transforms:
-            record[name] = fn(record[name])
-        return record["id"], visible, record
+    def __call__(self, row: tuple) -> tuple[bool, dict]:
+        # zip stops at the shorter: the trailing visibility flag is not a field.
+        return (bool(row[-1]) if self.has_visible else True), dict(zip(self.names, row))  # noqa: B905

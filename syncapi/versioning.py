@@ -188,6 +188,7 @@ def read_snapshot(using: str = DEFAULT_DB_ALIAS):
         return
     if connection.vendor == "sqlite":
         # A reader must not take SQLite's write lock (settings use IMMEDIATE).
+        connection.ensure_connection()  # transaction_mode is read from settings on connect
         mode = connection.transaction_mode
         connection.transaction_mode = "DEFERRED"
         try:

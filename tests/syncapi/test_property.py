@@ -15,21 +15,20 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from catalogue.models import Product
+from syncapi.models import Tombstone
 from syncapi.services import tombstones_purge
 
 PULL_URL = "/api/sync/pull/products/"
-# Far more pages than any history here can need: reaching it means the client never converges.
-MAX_FINAL_PAGES = 200
 
 index = st.integers(min_value=0, max_value=30)  # which product; taken modulo the candidates
 page_size = st.integers(min_value=1, max_value=7)
 
-operations = st.one_of(
+writes = st.one_of(
     st.tuples(st.just("create")),
     st.tuples(st.just("edit_name"), index, st.text(alphabet="abcxyz ", min_size=1, max_size=12)),
     st.tuples(st.just("edit_price"), index, st.integers(min_value=0, max_value=99_999)),
@@ -39,8 +38,14 @@ operations = st.one_of(
     st.tuples(st.just("reactivate"), index),
     st.tuples(st.just("recreate"), index),
     st.tuples(st.just("purge")),
-    # Pull at most this many pages: fewer than needed simulates an interrupted sync.
-    st.tuples(st.just("pull"), page_size, st.integers(min_value=1, max_value=4)),
+)
+# A round: some writes, maybe a tombstone purge (so pulls get `reset`), then a pull of at
+# most `max_pages` pages of `limit` records. Stopping while has_more is still true is an
+# interrupted sync; the next round's pull resumes it.
+rounds = st.lists(
+    st.tuples(st.lists(writes, max_size=6), st.booleans(), page_size, st.integers(min_value=1, max_value=3)),
+    min_size=1,
+    max_size=8,
 )
 
 
@@ -85,12 +90,17 @@ class Client:
         self.interrupted += 1  # has_more still true: resumed by a later pull
 
     def sync_to_end(self, limit: int) -> None:
-        for _ in range(MAX_FINAL_PAGES):
+        # Every row and tombstone is delivered at most once per pass, and a pass
+        # restarts at most once (one reset); more pages means a sync never ends.
+        changes = Product.objects.count() + Tombstone.objects.filter(collection="products").count()
+        max_pages = 2 * (changes // limit + 1) + 2
+        resets_before = self.resets
+        for _ in range(max_pages):
             if not self.pull_page(limit):
                 return
         raise AssertionError(
-            f"the client did not converge: has_more still true after {MAX_FINAL_PAGES} pages of {limit} "
-            f"({self.resets} resets so far)"
+            f"the client did not converge: has_more still true after {max_pages} pages of {limit} "
+            f"for {changes} rows and tombstones ({self.resets - resets_before} resets meanwhile)"
         )
 
 
@@ -165,24 +175,23 @@ def visible_state(http: APIClient) -> dict[str, dict]:
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
-@given(
-    initial=st.integers(min_value=0, max_value=6),
-    history=st.lists(operations, max_size=30),
-    final_limit=page_size,
-)
+@given(initial=st.integers(min_value=0, max_value=10), history=rounds, final_limit=page_size)
 def test_client_following_cursors_ends_with_the_servers_visible_state(initial, history, final_limit):
     with transaction.atomic():
         server, client = Server(), Client()
         for _ in range(initial):
             server.create()
-        for op in history:
-            if op[0] == "pull":
-                client.sync(limit=op[1], max_pages=op[2])
-            else:
+        for round_writes, purge, limit, max_pages in history:
+            for op in round_writes:
                 server.apply(op)
+            if purge:
+                server.apply(("purge",))
+            client.sync(limit=limit, max_pages=max_pages)
 
         client.sync_to_end(limit=final_limit)
         note(f"pages={client.pages} resets={client.resets} interrupted={client.interrupted}")
+        event("a pull was reset" if client.resets else "no reset")
+        event("a sync was interrupted and resumed" if client.interrupted else "no interrupted sync")
 
         expected = visible_state(client.http)
         assert client.replica == expected

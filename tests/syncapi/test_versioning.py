@@ -383,7 +383,7 @@ def test_recreating_a_deleted_record_removes_its_tombstone(product):
     recreated.refresh_from_db()
     assert recreated.version > deleted_at_version
     page = changes_since(collection=products, cursor=cursor, limit=100)
-    assert [r["id"] for r in page.upserts] == [pk]
+    assert [str(r["id"]) for r in page.upserts] == [str(pk)]
     assert page.deletes == []  # never both an upsert and a delete of one record
 
 
@@ -439,13 +439,13 @@ def test_pull_returns_an_update_made_after_the_previous_cursor(category):
     products = registry.get("products")
     first, second = make_product(category), make_product(category)
     page = changes_since(collection=products, cursor=None, limit=100)
-    assert {r["id"] for r in page.upserts} == {first.pk, second.pk}
+    assert {str(r["id"]) for r in page.upserts} == {str(first.pk), str(second.pk)}
     assert not page.has_more
 
     Product.objects.filter(pk=second.pk).update(price=Decimal("99.00"))
 
     page = changes_since(collection=products, cursor=page.cursor, limit=100)
-    assert [(r["id"], r["price"]) for r in page.upserts] == [(second.pk, Decimal("99.00"))]
+    assert [(str(r["id"]), Decimal(str(r["price"]))) for r in page.upserts] == [(str(second.pk), Decimal("99.00"))]
     assert page.upserts[0]["version"] == Product.objects.get(pk=second.pk).version
     assert page.deletes == []
     assert not page.reset
