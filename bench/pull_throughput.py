@@ -82,8 +82,11 @@ def _worker(products: int, limit: int, runs: int) -> dict:
         cursor, rows_seen = None, 0
         while True:
             query = {"limit": limit} if cursor is None else {"limit": limit, "cursor": cursor}
-            body = orjson.loads(client.get("/api/sync/pull/products/", query).content)
-            rows_seen += len(body["upserts"])
+            content = client.get("/api/sync/pull/products/", query).content
+            # Read only the trailing cursor fields: parsing the whole page is the
+            # client's work, which the floor does not do either.
+            body = orjson.loads(b"{" + content[content.rindex(b'"cursor":') :])
+            rows_seen += content.count(b'"sku":')
             cursor = body["cursor"]
             if not body["has_more"]:
                 return rows_seen

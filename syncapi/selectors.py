@@ -11,7 +11,7 @@ from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
 from syncapi.models import SyncConfiguration, SyncState, Tombstone
 from syncapi.registry import Collection, registry
-from syncapi.serialization import RowEncoder, fetch_rows, record_values
+from syncapi.serialization import fetch_rows, record_dict, record_values, split_page
 from syncapi.versioning import read_snapshot
 
 
@@ -79,24 +79,15 @@ def changes_since(
             tombstones = list(tomb_qs.order_by("version").values_list("version", "record_id")[: limit + 1])
 
     if tombstones:
-        rows_by_version = ((row[1], True, row) for row in rows)
-        tombs_by_version = ((version, False, record_id) for version, record_id in tombstones)
-        changes = list(islice(merge(rows_by_version, tombs_by_version, key=itemgetter(0)), limit))
+        merged = list(
+            islice(merge(((row[1], row) for row in rows), tombstones, key=itemgetter(0)), limit)
+        )  # (version, row tuple or deleted id)
+        page = [item for _, item in merged]
+        last = merged[-1][0]
     else:
-        changes = [(row[1], True, row) for row in rows[:limit]]
-
-    encode = RowEncoder(collection)
-    upserts, deletes = [], []
-    for _, is_row, value in changes:
-        if not is_row:
-            deletes.append(value)
-            continue
-        visible, record = encode(value)
-        if visible:
-            upserts.append(record)
-        else:
-            deletes.append(record["id"])
-    last = changes[-1][0] if changes else after
+        page = rows[:limit]
+        last = page[-1][1] if page else after
+    upserts, deletes = split_page(collection, page)
     has_more = len(rows) + len(tombstones) > limit
     return ChangePage(
         collection=collection.name,
@@ -111,7 +102,7 @@ def changes_since(
 def record_get(*, collection: Collection, pk) -> dict | None:
     """The wire form of one record (None if it does not exist)."""
     rows = fetch_rows(record_values(collection, collection.model._default_manager.filter(pk=pk)))
-    return RowEncoder(collection)(rows[0])[1] if rows else None
+    return record_dict(collection, rows[0]) if rows else None
 
 
 def config_get() -> dict:

@@ -55,13 +55,23 @@ def fetch_rows(queryset: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
-class RowEncoder:
-    """Turns the tuples of `record_values` into (visible, record dict)."""
+def _names(collection: Collection) -> tuple[str, ...]:
+    return ("id", "version", *collection.fields)
 
-    def __init__(self, collection: Collection):
-        self.names = ("id", "version", *collection.fields)
-        self.has_visible = collection.visible is not None
 
-    def __call__(self, row: tuple) -> tuple[bool, dict]:
-        # zip stops at the shorter: the trailing visibility flag is not a field.
-        return (bool(row[-1]) if self.has_visible else True), dict(zip(self.names, row))  # noqa: B905
+def record_dict(collection: Collection, row: tuple) -> dict:
+    """One `record_values` row as its wire record."""
+    return dict(zip(_names(collection), row))  # noqa: B905 (a trailing visibility flag is not a field)
+
+
+def split_page(collection: Collection, page: list) -> tuple[list[dict], list[str]]:
+    """A page of rows (tuples) and deleted ids (strings) as (upserts, deletes).
+
+    Rows the reader may not see (visibility flag 0) become deletes.
+    """
+    names, flagged = _names(collection), collection.visible is not None
+    upserts = [dict(zip(names, item)) for item in page if type(item) is tuple and (not flagged or item[-1])]  # noqa: B905
+    deletes = [
+        item if type(item) is str else item[0] for item in page if type(item) is str or (flagged and not item[-1])
+    ]
+    return upserts, deletes

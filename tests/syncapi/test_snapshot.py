@@ -47,7 +47,8 @@ def test_read_snapshot_leaves_the_connection_as_it_found_it():
         return inside, conn.in_atomic_block, getattr(conn, "transaction_mode", None)
 
     inside, after, mode = _in_new_thread(snapshot_then_state)
-    assert inside and not after
+    assert inside
+    assert not after
     if connection.vendor == "sqlite":
         assert mode == "IMMEDIATE"  # writers keep taking the write lock at BEGIN
 
