@@ -10,4 +10,5 @@ from project.settings import REST_FRAMEWORK, STORAGES  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "5/min"}}
-WHITENOISE_AUTOREFRESH = True  # serve from finders; no collectstatic needed in tests
+WHITENOISE_AUTOREFRESH = True  # serve from the finders: tests need no collectstatic
+WHITENOISE_USE_FINDERS = True

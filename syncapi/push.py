@@ -75,10 +75,8 @@ def _apply(user, mutation: Mutation) -> dict:
         raise _Rejected("unknown_collection")
     _check_may_write(user, collection)
     pk = _parse_pk(collection, mutation.record_id)
-    manager = collection.model._default_manager
-    scoped = manager.filter(**{collection.owner_field: user}) if collection.is_user_scoped else manager.all()
-    instance = scoped.select_for_update().filter(pk=pk).first()
-    if instance is None and collection.is_user_scoped and manager.filter(pk=pk).exists():
+    instance = collection.queryset_for(user).select_for_update().filter(pk=pk).first()
+    if instance is None and collection.is_user_scoped and collection.model._default_manager.filter(pk=pk).exists():
         raise _Rejected("forbidden")  # another user's record
     if mutation.op == "delete":
         return _delete(collection, instance, mutation)

@@ -41,6 +41,13 @@ class Collection:
     def is_user_scoped(self) -> bool:
         return self.scope == "user"
 
+    def queryset_for(self, user) -> models.QuerySet:
+        """The records `user` may see: all of them, or their own in a user scope."""
+        queryset = self.model._default_manager.all()
+        if self.is_user_scoped:
+            queryset = queryset.filter(**{self.owner_field: user})
+        return queryset
+
     def describe(self) -> dict:
         return {"scope": self.scope, "writable": self.writable, "conflict_policy": self.conflict_policy}
 

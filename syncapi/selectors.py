@@ -44,13 +44,6 @@ def _needs_reset(cursor: Cursor, state: SyncState) -> bool:
     return cursor.version < state.purged_through and cursor.horizon < state.purged_through
 
 
-def _scoped(collection: Collection, user):
-    queryset = collection.model._default_manager.all()
-    if collection.is_user_scoped:
-        queryset = queryset.filter(**{collection.owner_field: user})
-    return queryset
-
-
 def changes_since(
     *, collection: Collection, cursor: Cursor | None, limit: int, user: AbstractBaseUser | None = None
 ) -> ChangePage:
@@ -67,7 +60,7 @@ def changes_since(
         # A replica started after a purge, or already past it, lost nothing to it.
         horizon = state.purged_through if fresh or after >= state.purged_through else cursor.horizon
 
-        rows_qs = _scoped(collection, user).filter(version__gt=after).order_by("version")
+        rows_qs = collection.queryset_for(user).filter(version__gt=after).order_by("version")
         if fresh and collection.visible is not None:
             rows_qs = rows_qs.filter(collection.visible)
         rows = fetch_rows(record_values(collection, rows_qs)[: limit + 1])
