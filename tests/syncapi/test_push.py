@@ -9,7 +9,7 @@ import pytest
 from catalogue.models import Category, Favourite, Product
 from syncapi.models import Tombstone
 from syncapi.registry import registry
-from tests.conftest import make_product
+from tests.conftest import client_for, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -484,3 +484,16 @@ def test_anonymous_push_is_not_authenticated(api, product):
     assert body["code"] == "not_authenticated"
     assert isinstance(body["detail"], str)
     assert db_state() == before
+
+
+def test_push_same_product_favourited_on_two_devices_keeps_one_favourite(user, product):
+    first_device, second_device = client_for(user), client_for(user)
+    first_id, second_id = new_id(), new_id()
+
+    push(first_device, [fav_upsert(1, first_id, product)], client_id=str(uuid.uuid4()))
+    body = push(second_device, [fav_upsert(1, second_id, product)], client_id=str(uuid.uuid4()))
+
+    [result] = body["results"]
+    assert result["status"] == "applied"
+    assert result["record"]["id"] == first_id  # the server's record: the client adopts its id
+    assert list(Favourite.objects.filter(user=user).values_list("pk", flat=True)) == [uuid.UUID(first_id)]
