@@ -67,29 +67,17 @@ def test_list_editable_price_change_bumps_version(admin_client, category):
     assert version_of(other) == other_before
 
 
-def test_deactivate_action_deactivates_and_bumps_versions(admin_client, category):
-    products = [make_product(category), make_product(category)]
+@pytest.mark.parametrize(("action", "active_before"), [("deactivate", True), ("activate", False)])
+def test_activation_actions_switch_is_active_and_bump_versions(admin_client, category, action, active_before):
+    products = [make_product(category, is_active=active_before), make_product(category, is_active=active_before)]
     before = [version_of(p) for p in products]
 
-    response = run_action(admin_client, "deactivate", products)
+    response = run_action(admin_client, action, products)
 
     assert response.status_code == 302
     for product, old in zip(products, before, strict=True):
         product.refresh_from_db()
-        assert product.is_active is False
-        assert product.version > old
-
-
-def test_activate_action_activates_and_bumps_versions(admin_client, category):
-    products = [make_product(category, is_active=False), make_product(category, is_active=False)]
-    before = [version_of(p) for p in products]
-
-    response = run_action(admin_client, "activate", products)
-
-    assert response.status_code == 302
-    for product, old in zip(products, before, strict=True):
-        product.refresh_from_db()
-        assert product.is_active is True
+        assert product.is_active is (not active_before)
         assert product.version > old
 
 
