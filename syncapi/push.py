@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from syncapi.models import SyncClient
+from syncapi.models import SyncClient, Tombstone
 from syncapi.registry import Collection, registry
 from syncapi.selectors import record_get
 from syncapi.versioning import lock_versions
@@ -76,11 +76,23 @@ def _apply(user, mutation: Mutation) -> dict:
     _check_may_write(user, collection)
     pk = _parse_pk(collection, mutation.record_id)
     instance = collection.queryset_for(user).select_for_update().filter(pk=pk).first()
-    if instance is None and collection.is_user_scoped and collection.model._default_manager.filter(pk=pk).exists():
-        raise _Rejected("forbidden")  # another user's record
+    if instance is None and collection.is_user_scoped and _belongs_to_another_user(collection, pk, user):
+        raise _Rejected("forbidden")
     if mutation.op == "delete":
         return _delete(collection, instance, mutation)
     return _upsert(user, collection, instance, pk, mutation)
+
+
+def _belongs_to_another_user(collection: Collection, pk, user) -> bool:
+    """True if the id is another user's record, live or deleted.
+
+    A deleted one counts too: re-creating it would remove the tombstone its
+    owner's devices still have to pull.
+    """
+    if collection.model._default_manager.filter(pk=pk).exists():
+        return True
+    tombstones = Tombstone.objects.filter(collection=collection.name, record_id=str(pk))
+    return tombstones.exclude(owner=str(user.pk)).exists()
 
 
 def _check_may_write(user, collection: Collection) -> None:

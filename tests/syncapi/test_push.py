@@ -497,3 +497,16 @@ def test_push_same_product_favourited_on_two_devices_keeps_one_favourite(user, p
     assert result["status"] == "applied"
     assert result["record"]["id"] == first_id  # the server's record: the client adopts its id
     assert list(Favourite.objects.filter(user=user).values_list("pk", flat=True)) == [uuid.UUID(first_id)]
+
+
+def test_push_cannot_reuse_the_id_of_another_users_deleted_favourite(user_api, other_user, products):
+    taken = Favourite.objects.create(user=other_user, product=products[0])
+    taken_id = str(taken.pk)
+    taken.delete()  # bob's devices still have to pull this delete
+
+    body = push(user_api, [fav_upsert(1, taken_id, products[1])])
+
+    assert statuses(body) == ["rejected"]
+    assert body["results"][0]["code"] == "forbidden"
+    assert Tombstone.objects.filter(collection="favourites", record_id=taken_id, owner=str(other_user.pk)).exists()
+    assert not Favourite.objects.filter(pk=taken_id).exists()
