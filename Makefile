@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: run test lint test-sqlite test-postgres install install-dev clean
+.PHONY: run test lint test-sqlite test-postgres install install-dev chromium clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,22 @@ $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
 $(VENV)/.dev: requirements-dev.txt requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
+
+# Browser tests drive the system Chromium (Playwright cannot download browsers
+# here); CHROMIUM_PATH points them at another Chromium or Chrome.
+CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMIUM_PATH
+
+chromium:
+	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Chromium not found at $(CHROMIUM_PATH): install it (Debian: sudo apt-get install chromium) or set CHROMIUM_PATH"; \
+			exit 1; \
+		fi; \
+	fi
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
@@ -40,10 +56,10 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: install-dev
+test-sqlite: install-dev chromium
 	env -u DATABASE_URL $(VENV)/bin/pytest -m "not postgres" -p no:cacheprovider
 
-test-postgres: install-dev
+test-postgres: install-dev chromium
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/pytest -p no:cacheprovider; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
