@@ -7,7 +7,10 @@ Chromium, `CHROMIUM_PATH` overrides it (see ../shared/design/BROWSER-TESTING.md)
 import os
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import sync_playwright
+
+from tests.frontend.browser import SYNC_LOG_SCRIPT, open_app, wait_for_log
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # made by test code beside it are still synchronous and safe.
@@ -44,3 +47,98 @@ def browser_context(playwright_instance, tmp_path):
 @pytest.fixture
 def page(browser_context):
     return browser_context.pages[0] if browser_context.pages else browser_context.new_page()
+
+
+# --- The release as production serves it: collectstatic with the real storage, WhiteNoise in front.
+
+PRODUCTION_STORAGE = "frontend.storage.StaticStorage"
+
+
+def production_static_settings(static_root):
+    """Settings of a deployment whose static files were collected into `static_root`."""
+    from django.conf import settings
+
+    return {
+        "STATIC_ROOT": str(static_root),
+        "STORAGES": {**settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STORAGE}},
+        "WHITENOISE_USE_FINDERS": False,  # serve STATIC_ROOT only, as in production
+        "WHITENOISE_AUTOREFRESH": False,  # scan it once, when the middleware starts
+    }
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """STATIC_ROOT after `collectstatic` with the production storage (hashed names, rewritten imports)."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("staticfiles")
+    with override_settings(**production_static_settings(root)):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+@pytest.fixture
+def production_static(collected_static):
+    """This test runs with the collected static files and the manifest storage."""
+    from django.test import override_settings
+
+    with override_settings(**production_static_settings(collected_static)):
+        yield collected_static
+
+
+@pytest.fixture
+def prod_server(production_static, transactional_db):
+    """A live server like production: WhiteNoise serves the collected, hashed files.
+
+    pytest-django's `live_server` answers /static/ itself from the finders
+    (unhashed source files), so this one passes every request to Django's
+    middleware instead. It starts inside the settings override, so WhiteNoise
+    reads the collected STATIC_ROOT when its middleware is created.
+    """
+    from django.test import modify_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    with modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"}):
+        server = LiveServer("127.0.0.1", start=False)
+        server.thread.static_handler = lambda app: app
+        server.start()
+        yield server
+        server.stop()
+
+
+# --- The app with demo data, in a browser profile of its own.
+
+# Chromium retries a failed Background Sync after 5 minutes by default; these make it 2 s.
+FAST_RETRY_ARGS = [
+    "--force-fieldtrials=BackgroundSync/Test",
+    "--force-fieldtrial-params=BackgroundSync.Test:initial_retry_delay_sec/2/retry_delay_factor/1/max_sync_attempts/3",
+]
+
+
+@pytest.fixture
+def context(playwright_instance, tmp_path, prod_server):
+    """A browser profile of its own; closed before the server stops, so no request is cut off."""
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=[*ARGS, *FAST_RETRY_ARGS]
+    )
+    context.add_init_script(SYNC_LOG_SCRIPT)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def app(context, prod_server, catalogue):
+    """The app open and synced once (its start is a resume, which syncs); no uncaught page error allowed."""
+    page = context.pages[0] if context.pages else context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    open_app(page, prod_server.url)
+    wait_for_log(page, "e.type === 'synccomplete'")
+    yield page
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    call_command("seed_catalogue", products=40, categories=6, seed=3, verbosity=0)

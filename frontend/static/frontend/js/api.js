@@ -1,0 +1,69 @@
+/**
+ * Every request to the server (PROTOCOL.md). Failures become SyncErrors with
+ * the server's code, or `network` / `server` when there is no usable answer.
+ * @module api
+ */
+
+import { SyncError } from './errors.js';
+
+/**
+ * @param {string} path
+ * @param {{method?: string, token?: string|null, body?: object, text?: boolean}} [options]
+ */
+async function request(path, { method = 'GET', token = null, body, text = false } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch (error) {
+    throw new SyncError('network', { cause: String(error) });
+  }
+  if (response.status >= 500) throw new SyncError('server', { status: response.status });
+  const raw = await response.text().catch((error) => { throw new SyncError('network', { cause: String(error) }); });
+  let parsed;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new SyncError('invalid_response', { status: response.status });
+  }
+  if (!response.ok) throw new SyncError(parsed.code ?? 'invalid_response', { status: response.status, ...parsed });
+  return text ? { text: raw, body: parsed } : parsed;
+}
+
+/** GET /api/sync/config/ */
+export function getConfig(token) {
+  return request('/api/sync/config/', { token });
+}
+
+/**
+ * GET one page of a collection.
+ * @returns {Promise<{text: string, body: object}>} the page as sent (JSON text) and parsed
+ */
+export function pull(collection, cursor, limit, token) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (cursor) params.set('cursor', cursor);
+  return request(`/api/sync/pull/${encodeURIComponent(collection)}/?${params}`, { token, text: true });
+}
+
+/** POST /api/sync/push/ */
+export function push(clientId, mutations, token) {
+  return request('/api/sync/push/', { method: 'POST', token, body: { client_id: clientId, mutations } });
+}
+
+/** POST /api/auth/login/ → {token, user, expires_at} */
+export function login(username, password, deviceName = '') {
+  return request('/api/auth/login/', { method: 'POST', body: { username, password, device_name: deviceName } });
+}
+
+/** POST /api/auth/logout/ (revokes this device's token) */
+export function logout(token) {
+  return request('/api/auth/logout/', { method: 'POST', token });
+}

@@ -1,0 +1,246 @@
+/**
+ * The only module that touches IndexedDB: names, versions, upgrades, and
+ * every read and write of the replica, the outbox and small settings.
+ *
+ * Layout (see docs/client-architecture.md): pulled pages are stored whole as
+ * "segments" (the page's JSON text), one `put` per page, because one record
+ * per product costs ~65 µs each and would dominate an initial sync.
+ * @module db
+ */
+
+import { toSyncError } from './errors.js';
+
+const DB_NAME = 'offline-sync';
+const DB_VERSION = 1;
+const META = 'meta';
+const SEGMENTS = 'segments';
+const OUTBOX = 'outbox';
+
+/** @type {Promise<IDBDatabase> | null} */
+let opening = null;
+
+/**
+ * Open (and create or upgrade) the database. Shared by every caller in this context.
+ * @returns {Promise<IDBDatabase>}
+ */
+export function openDB() {
+  if (!opening) {
+    opening = new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        // Version 1. Later versions add steps here; they never drop the outbox.
+        if (!db.objectStoreNames.contains(META)) db.createObjectStore(META);
+        if (!db.objectStoreNames.contains(SEGMENTS)) db.createObjectStore(SEGMENTS, { keyPath: ['collection', 'seq'] });
+        if (!db.objectStoreNames.contains(OUTBOX)) db.createObjectStore(OUTBOX, { keyPath: 'id' });
+      };
+      request.onsuccess = () => {
+        const db = request.result;
+        db.onversionchange = () => { db.close(); opening = null; };
+        resolve(db);
+      };
+      request.onerror = () => { opening = null; reject(toSyncError(request.error)); };
+      request.onblocked = () => { /* another context holds an old version open; it closes on versionchange */ };
+    });
+  }
+  return opening;
+}
+
+/** Close this context's connection (tests and wipes). */
+export async function closeDB() {
+  if (!opening) return;
+  const db = await opening;
+  opening = null;
+  db.close();
+}
+
+function requestValue(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/**
+ * Run `work(stores)` in one transaction; resolves with its result once the
+ * transaction commits. Never await anything but IndexedDB requests inside.
+ */
+async function inTransaction(storeNames, mode, work) {
+  const db = await openDB();
+  return new Promise((resolve, reject) => {
+    let result;
+    let tx;
+    try {
+      tx = db.transaction(storeNames, mode);
+    } catch (error) {
+      reject(toSyncError(error));
+      return;
+    }
+    tx.oncomplete = () => resolve(result);
+    tx.onabort = () => reject(toSyncError(tx.error ?? new DOMException('Transaction aborted', 'AbortError')));
+    const stores = Object.fromEntries(storeNames.map((name) => [name, tx.objectStore(name)]));
+    Promise.resolve(work(stores, tx)).then((value) => { result = value; }, (error) => {
+      try { tx.abort(); } catch { /* already finished */ }
+      reject(toSyncError(error));
+    });
+  });
+}
+
+function collectionRange(collection) {
+  return IDBKeyRange.bound([collection, -Infinity], [collection, Infinity]);
+}
+
+// --- meta --------------------------------------------------------------------------------
+
+/** @returns {Promise<any>} the value stored under `key`, or undefined */
+export function getMeta(key) {
+  return inTransaction([META], 'readonly', ({ meta }) => requestValue(meta.get(key)));
+}
+
+/** Store a small value under `key`. */
+export function setMeta(key, value) {
+  return inTransaction([META], 'readwrite', ({ meta }) => { meta.put(value, key); });
+}
+
+/**
+ * Read-modify-write of one meta value in one transaction (safe across tabs and the worker).
+ * @param {string} key
+ * @param {(value: any) => any} update returns the new value
+ * @returns {Promise<any>} the new value
+ */
+export function updateMeta(key, update) {
+  return inTransaction([META], 'readwrite', async ({ meta }) => {
+    const next = update(await requestValue(meta.get(key)));
+    meta.put(next, key);
+    return next;
+  });
+}
+
+// --- segments (the replica) -----------------------------------------------------------
+
+/**
+ * Store one pulled page and its cursor in one transaction.
+ * @param {string} collection
+ * @param {{text: string, reset: boolean, cursor: string, seq: number}} page
+ *   `text` is the page's JSON; `reset` drops the collection's earlier segments first.
+ */
+export function writePage(collection, { text, reset, cursor, seq }) {
+  return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
+    if (reset) segments.delete(collectionRange(collection));
+    segments.put({ collection, seq, text, reset });
+    meta.put(seq, `seq:${collection}`);
+    meta.put(cursor, `cursor:${collection}`);
+  });
+}
+
+/**
+ * The highest segment number `collection` ever had (0 if none). Numbers never
+ * go down, even when segments are dropped, so a reader that remembers the last
+ * number it applied never misses a newer segment.
+ * @returns {Promise<number>}
+ */
+export async function lastSegmentSeq(collection) {
+  return (await getMeta(`seq:${collection}`)) ?? 0;
+}
+
+/**
+ * Segments of `collection` with a number above `afterSeq`, in order.
+ * @returns {Promise<Array<{collection: string, seq: number, text: string, reset: boolean}>>}
+ */
+export function readSegments(collection, afterSeq = 0) {
+  return inTransaction([SEGMENTS], 'readonly', ({ segments }) =>
+    requestValue(segments.getAll(IDBKeyRange.bound([collection, afterSeq], [collection, Infinity], true, false))));
+}
+
+/** @returns {Promise<number>} how many segments `collection` has */
+export function countSegments(collection) {
+  return inTransaction([SEGMENTS], 'readonly', ({ segments }) => requestValue(segments.count(collectionRange(collection))));
+}
+
+/**
+ * Replace a collection's segments by `texts` (compaction), numbered from `firstSeq`;
+ * the first one resets, so readers following segments start over.
+ */
+export function replaceSegments(collection, texts, firstSeq) {
+  return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
+    segments.delete(collectionRange(collection));
+    texts.forEach((text, index) => segments.put({ collection, seq: firstSeq + index, text, reset: index === 0 }));
+    meta.put(firstSeq + texts.length - 1, `seq:${collection}`);
+  });
+}
+
+/** Drop the replica (segments and cursors) of `collections`; the outbox stays. */
+export function clearReplica(collections) {
+  return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
+    for (const collection of collections) {
+      segments.delete(collectionRange(collection));
+      meta.delete(`cursor:${collection}`);
+    }
+  });
+}
+
+// --- outbox ------------------------------------------------------------------------------
+
+/**
+ * Queue a local mutation with the next mutation id (ids only ever increase).
+ * @param {{collection: string, op: 'upsert'|'delete', record_id: string, base_version: number|null,
+ *          data?: object, base?: object}} mutation
+ * @returns {Promise<object>} the stored mutation, with its `id`
+ */
+export function outboxAdd(mutation) {
+  return inTransaction([META, OUTBOX], 'readwrite', async ({ meta, outbox }) => {
+    const id = (await requestValue(meta.get('nextMutationId'))) ?? 1;
+    const stored = { ...mutation, id, queuedAt: Date.now() };
+    outbox.put(stored);
+    meta.put(id + 1, 'nextMutationId');
+    return stored;
+  });
+}
+
+/** @returns {Promise<object[]>} every queued mutation, oldest first */
+export function outboxAll() {
+  return inTransaction([OUTBOX], 'readonly', ({ outbox }) => requestValue(outbox.getAll()));
+}
+
+/** @returns {Promise<number>} how many mutations wait to be sent */
+export function outboxCount() {
+  return inTransaction([OUTBOX], 'readonly', ({ outbox }) => requestValue(outbox.count()));
+}
+
+/**
+ * Record the server's answer to a push in one transaction: drop the answered
+ * mutations, store the returned server records as a segment per collection,
+ * and append conflicts and rejections for the UI.
+ * @param {{done: number[], records: Map<string, {upserts: object[], deletes: string[]}>,
+ *          conflicts: object[], rejections: object[]}} outcome
+ * @param {Map<string, number>} seqs next segment number per collection
+ */
+export function recordPushOutcome({ done, records, conflicts, rejections }, seqs) {
+  return inTransaction([META, SEGMENTS, OUTBOX], 'readwrite', async ({ meta, segments, outbox }) => {
+    for (const id of done) outbox.delete(id);
+    for (const [collection, change] of records) {
+      segments.put({ collection, seq: seqs.get(collection), text: JSON.stringify(change), reset: false });
+      meta.put(seqs.get(collection), `seq:${collection}`);
+    }
+    if (conflicts.length) meta.put([...((await requestValue(meta.get('conflicts'))) ?? []), ...conflicts], 'conflicts');
+    if (rejections.length) {
+      meta.put([...((await requestValue(meta.get('rejections'))) ?? []), ...rejections], 'rejections');
+    }
+  });
+}
+
+/**
+ * Remove everything that belongs to the signed-in user: credentials, the
+ * outbox, conflicts, and the replica of user-scoped collections.
+ * @param {string[]} userCollections
+ */
+export function wipeUserData(userCollections) {
+  return inTransaction([META, SEGMENTS, OUTBOX], 'readwrite', ({ meta, segments, outbox }) => {
+    outbox.clear();
+    for (const key of ['auth', 'conflicts', 'rejections', 'unitQueue']) meta.delete(key);
+    for (const collection of userCollections) {
+      segments.delete(collectionRange(collection));
+      meta.delete(`cursor:${collection}`);
+    }
+  });
+}

@@ -1,0 +1,211 @@
+/**
+ * The sync engine: runs a sync unit's stages (config, push, pull per
+ * collection) in whichever context calls it — a page or the service worker —
+ * one sync at a time across all of them (Web Locks), and reports what happens
+ * to every open page (events + BroadcastChannel).
+ * @module engine
+ */
+
+import * as api from './api.js';
+import * as db from './db.js';
+import { SyncError, toSyncError } from './errors.js';
+import { pushOutbox } from './outbox.js';
+import { completeUnit, nextUnit } from './queue.js';
+import { replaySegments } from './segments.js';
+
+/** Name of the Web Lock held while a sync runs. */
+export const LOCK_NAME = 'offline-sync';
+/** BroadcastChannel carrying engine events to every page. */
+export const CHANNEL_NAME = 'offline-sync';
+/** Background Sync tag of queued units; the worker drains the queue when it fires. */
+export const SYNC_TAG = 'offline-sync';
+/** Periodic Background Sync tag. */
+export const PERIODIC_TAG = 'offline-sync-periodic';
+/** A fresh download asks for pages this big (the protocol's guaranteed minimum cap). */
+const FRESH_PAGE_SIZE = 5000;
+/** A collection with more stored segments than this is compacted after a sync. */
+const COMPACT_AFTER = 64;
+
+/**
+ * Events, dispatched on the engine as CustomEvents and posted on the channel.
+ * @typedef {{unit: string, context: 'page'|'worker'}} SyncStartDetail
+ * @typedef {{unit: string, collection: string, pages: number, upserts: number, deletes: number,
+ *            hasMore: boolean}} SyncProgressDetail
+ * @typedef {{unit: string, stats: SyncStats, config: object}} SyncCompleteDetail
+ * @typedef {{unit: string, code: string, message: string, willRetry: boolean, details: object}} SyncErrorDetail
+ * @typedef {{collection: string, recordId: string, fields: string[], mine: object, server: object}} ConflictDetail
+ * @typedef {{unit: string, pushed: number, applied: number, conflicts: number, rejected: number,
+ *            duplicates: number, pages: number, upserts: number, deletes: number, bytes: number,
+ *            durationMs: number}} SyncStats
+ */
+
+/** @returns {Promise<string>} this installation's client id (created once) */
+export function clientIdGet() {
+  return db.updateMeta('clientId', (id) => id ?? crypto.randomUUID());
+}
+
+export class SyncEngine extends EventTarget {
+  /** @param {{context?: 'page'|'worker'}} [options] */
+  constructor({ context = 'page' } = {}) {
+    super();
+    this.context = context;
+    this.channel = new BroadcastChannel(CHANNEL_NAME);
+    /** Tags this engine's messages, so its own page does not hear them twice. */
+    this.id = crypto.randomUUID();
+    /** @type {Map<string, number>} last segment number per collection, during a run */
+    this.seqs = new Map();
+  }
+
+  /** @fires SyncEngine#syncstart etc. */
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+    this.channel.postMessage({ type, detail, origin: this.id });
+  }
+
+  /**
+   * Run one unit now, in this context, after any sync already running.
+   * @param {string} [unit]
+   * @returns {Promise<SyncStats>}
+   */
+  offlineDataSync(unit = 'all') {
+    return navigator.locks.request(LOCK_NAME, () => this.runUnit(unit));
+  }
+
+  /**
+   * Run the queued units one after another. A unit leaves the queue only when
+   * it succeeded; a failure rethrows with the unit still queued.
+   * @returns {Promise<SyncStats[]>}
+   */
+  drainQueue() {
+    return navigator.locks.request(LOCK_NAME, async () => {
+      const done = [];
+      for (let unit = await nextUnit(); unit; unit = await nextUnit()) {
+        done.push(await this.runUnit(unit));
+        await completeUnit(unit);
+      }
+      return done;
+    });
+  }
+
+  /** Time one stage as a User Timing measure `offline-sync:<unit>:<stage>`. */
+  async stage(unit, stage, work) {
+    const name = `offline-sync:${unit}:${stage}`;
+    performance.mark(`${name}:start`);
+    try {
+      return await work();
+    } finally {
+      performance.mark(`${name}:end`);
+      performance.measure(name, `${name}:start`, `${name}:end`);
+    }
+  }
+
+  /** The stages of one unit; call under the lock. */
+  async runUnit(unit) {
+    const name = `offline-sync:${unit}`;
+    const started = performance.now();
+    performance.mark(`${name}:start`);
+    this.emit('syncstart', { unit, context: this.context });
+    /** @type {SyncStats} */
+    const stats = { unit, pushed: 0, applied: 0, conflicts: 0, rejected: 0, duplicates: 0, pages: 0, upserts: 0, deletes: 0, bytes: 0, durationMs: 0 };
+    try {
+      const token = (await db.getMeta('auth'))?.token ?? null;
+      const config = await this.stage(unit, 'config', () => this.loadConfig(token));
+      const collections = config.units[unit];
+      if (!collections) throw new SyncError('unknown_unit', { unit });
+      this.seqs.clear();
+      for (const collection of Object.keys(config.collections)) {
+        this.seqs.set(collection, await db.lastSegmentSeq(collection));
+      }
+      if (token) await this.stage(unit, 'push', () => this.push(token, stats));
+      for (const collection of collections) {
+        if (config.collections[collection]?.scope === 'user' && !token) continue;
+        await this.stage(unit, `pull:${collection}`, () => this.pull(unit, collection, config, token, stats));
+      }
+      await db.setMeta('lastSync', { at: Date.now(), unit });
+      stats.durationMs = performance.now() - started;
+      this.emit('synccomplete', { unit, stats, config });
+      return stats;
+    } catch (error) {
+      const failure = toSyncError(error);
+      const config = await db.getMeta('config').catch(() => null);
+      const willRetry = failure.retryable && (config?.retry_on_error ?? true);
+      this.emit('syncerror', { unit, code: failure.code, message: failure.message, willRetry, details: failure.details });
+      throw failure;
+    } finally {
+      performance.mark(`${name}:end`);
+      performance.measure(name, `${name}:start`, `${name}:end`);
+    }
+  }
+
+  /** Fetch the configuration, cache it, and start over if the schema changed. */
+  async loadConfig(token) {
+    const config = await api.getConfig(token);
+    const known = await db.getMeta('schemaVersion');
+    if (known !== undefined && known !== config.schema_version) {
+      // Discard the replica, keep unsent changes: they are re-applied on top.
+      await db.clearReplica(Object.keys(config.collections));
+    }
+    await db.setMeta('schemaVersion', config.schema_version);
+    await db.setMeta('config', config);
+    return config;
+  }
+
+  nextSeq(collection) {
+    const seq = (this.seqs.get(collection) ?? 0) + 1;
+    this.seqs.set(collection, seq);
+    return seq;
+  }
+
+  async push(token, stats) {
+    const result = await pushOutbox({ clientId: await clientIdGet(), token, nextSeq: (c) => this.nextSeq(c) });
+    stats.pushed += result.sent;
+    stats.applied += result.applied;
+    stats.duplicates += result.duplicates;
+    stats.conflicts += result.conflicts.length;
+    stats.rejected += result.rejections.length;
+    for (const conflict of result.conflicts) this.emit('conflict', conflict);
+    for (const rejection of result.rejections) this.emit('rejected', rejection);
+  }
+
+  /** Pull one collection until `has_more` is false; each page and its cursor in one transaction. */
+  async pull(unit, collection, config, token, stats) {
+    let cursor = (await db.getMeta(`cursor:${collection}`)) ?? null;
+    let fresh = cursor === null;
+    const limit = fresh ? Math.max(FRESH_PAGE_SIZE, config.page_size) : config.page_size;
+    let pages = 0;
+    let next = api.pull(collection, cursor, limit, token);
+    for (;;) {
+      const { text, body } = await next;
+      if (body.has_more) {
+        // Download the next page while this one is stored.
+        next = api.pull(collection, body.cursor, limit, token);
+        next.catch(() => {}); // awaited next turn; avoids an unhandled rejection if storing fails first
+      }
+      await db.writePage(collection, { text, reset: fresh || body.reset, cursor: body.cursor, seq: this.nextSeq(collection) });
+      cursor = body.cursor;
+      fresh = false;
+      pages += 1;
+      stats.pages += 1;
+      stats.upserts += body.upserts.length;
+      stats.deletes += body.deletes.length;
+      stats.bytes += text.length;
+      this.emit('syncprogress', {
+        unit, collection, pages, upserts: stats.upserts, deletes: stats.deletes, hasMore: body.has_more,
+      });
+      if (!body.has_more) break;
+    }
+    if ((await db.countSegments(collection)) > COMPACT_AFTER) await this.compact(collection);
+  }
+
+  /** Rewrite a collection's many small segments as a few large ones. */
+  async compact(collection) {
+    const records = [...replaySegments(await db.readSegments(collection)).values()];
+    const texts = [];
+    for (let start = 0; start < records.length || start === 0; start += FRESH_PAGE_SIZE) {
+      texts.push(JSON.stringify({ upserts: records.slice(start, start + FRESH_PAGE_SIZE), deletes: [] }));
+    }
+    const first = this.seqs.get(collection) + 1;
+    await db.replaceSegments(collection, texts, first);
+    this.seqs.set(collection, first + texts.length - 1);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The local mutation queue: changes made on this device, applied to the
+ * local view at once (optimistic) and sent by the sync engine's push stage.
+ * @module outbox
+ */
+
+import * as api from './api.js';
+import * as db from './db.js';
+
+/** The server's cap on mutations per push (syncapi MAX_PUSH_MUTATIONS). */
+const BATCH = 500;
+
+/**
+ * Queue a change. Resolves once it is stored: it will be sent even if the
+ * app closes now.
+ * @param {{collection: string, op: 'upsert'|'delete', recordId: string, baseVersion?: number|null,
+ *          data?: object, base?: object}} change
+ * @returns {Promise<object>} the stored mutation (with its id)
+ */
+export function enqueue({ collection, op, recordId, baseVersion = null, data, base }) {
+  const mutation = { collection, op, record_id: recordId, base_version: baseVersion };
+  if (data) mutation.data = data;
+  if (base) mutation.base = base;
+  return db.outboxAdd(mutation);
+}
+
+/**
+ * The local view of one collection: the replica with the queued changes on top.
+ * @param {Map<string, object>} records the replica (not modified)
+ * @param {object[]} pending queued mutations, oldest first
+ * @param {string} collection
+ * @returns {Map<string, object>}
+ */
+export function applyPending(records, pending, collection) {
+  const mine = pending.filter((m) => m.collection === collection);
+  if (!mine.length) return records;
+  const view = new Map(records);
+  for (const m of mine) {
+    if (m.op === 'delete') view.delete(m.record_id);
+    else view.set(m.record_id, { ...(view.get(m.record_id) ?? { id: m.record_id, version: null }), ...m.data, pending: true });
+  }
+  return view;
+}
+
+function wire({ id, collection, op, record_id, base_version, data, base }) {
+  const mutation = { id, collection, op, record_id, base_version };
+  if (data) mutation.data = data;
+  if (base) mutation.base = base;
+  return mutation;
+}
+
+/**
+ * Send every queued mutation and record the answers (the push stage).
+ * A lost answer is harmless: the same ids are answered `duplicate` next time.
+ * @param {{clientId: string, token: string, nextSeq: (collection: string) => number}} context
+ * @returns {Promise<{sent: number, applied: number, conflicts: object[], rejections: object[], duplicates: number}>}
+ */
+export async function pushOutbox({ clientId, token, nextSeq }) {
+  const stats = { sent: 0, applied: 0, conflicts: [], rejections: [], duplicates: 0 };
+  const pending = await db.outboxAll();
+  for (let start = 0; start < pending.length; start += BATCH) {
+    const batch = pending.slice(start, start + BATCH);
+    const byId = new Map(batch.map((m) => [m.id, m]));
+    const answer = await api.push(clientId, batch.map(wire), token);
+    const outcome = { done: [], records: new Map(), conflicts: [], rejections: [] };
+    const changesOf = (collection) => {
+      if (!outcome.records.has(collection)) outcome.records.set(collection, { upserts: [], deletes: [] });
+      return outcome.records.get(collection);
+    };
+    for (const result of answer.results) {
+      const mutation = byId.get(result.id);
+      if (!mutation) continue;
+      outcome.done.push(result.id);
+      if (result.record) changesOf(mutation.collection).upserts.push(result.record);
+      else if (result.status === 'applied' && mutation.op === 'delete') changesOf(mutation.collection).deletes.push(mutation.record_id);
+      if (result.status === 'applied') stats.applied += 1;
+      else if (result.status === 'duplicate') stats.duplicates += 1;
+      else if (result.status === 'conflict') {
+        outcome.conflicts.push({
+          id: crypto.randomUUID(),
+          collection: mutation.collection,
+          recordId: mutation.record_id,
+          fields: result.fields ?? Object.keys(mutation.data ?? {}),
+          mine: mutation.data ?? null,
+          server: result.record ?? null,
+          at: Date.now(),
+        });
+      } else if (result.status === 'rejected') {
+        outcome.rejections.push({
+          collection: mutation.collection,
+          recordId: mutation.record_id,
+          op: mutation.op,
+          code: result.code,
+          detail: result.detail,
+          errors: result.errors ?? {},
+          at: Date.now(),
+        });
+      }
+    }
+    const seqs = new Map([...outcome.records.keys()].map((c) => [c, nextSeq(c)]));
+    await db.recordPushOutcome(outcome, seqs);
+    stats.sent += batch.length;
+    stats.conflicts.push(...outcome.conflicts);
+    stats.rejections.push(...outcome.rejections);
+  }
+  return stats;
+}

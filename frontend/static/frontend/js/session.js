@@ -1,0 +1,59 @@
+/**
+ * Signing in and out on this device. The token is kept in IndexedDB, where
+ * the service worker reads it for background syncs.
+ * @module session
+ */
+
+import * as api from './api.js';
+import * as db from './db.js';
+import { CHANNEL_NAME } from './engine.js';
+import { signedIn, syncEvents } from './trigger.js';
+
+/** @returns {Promise<{token: string, user: {id: number, username: string, is_staff: boolean}}|undefined>} */
+export function currentAuth() {
+  return db.getMeta('auth');
+}
+
+/**
+ * Sign in, store the device token, and start a sync if the configuration says so.
+ * @throws {import('./errors.js').SyncError} `invalid_credentials`, `throttled`, `network`, ...
+ */
+export async function login(username, password) {
+  const answer = await api.login(username, password, navigator.userAgent.slice(0, 200));
+  await db.setMeta('auth', { token: answer.token, user: answer.user, expiresAt: answer.expires_at });
+  announce('signedin', { user: answer.user });
+  await signedIn();
+  return answer.user;
+}
+
+/** @returns {Promise<number>} changes that would be lost by signing out now */
+export function unsentChanges() {
+  return db.outboxCount();
+}
+
+/**
+ * Sign out: revoke the token on the server (when reachable) and remove the
+ * user's data, unsent changes included, from this device. Ask first if
+ * `unsentChanges()` is not zero.
+ */
+export async function logout() {
+  const auth = await currentAuth();
+  if (auth?.token) {
+    try {
+      await api.logout(auth.token);
+    } catch {
+      // Offline or already revoked: the data still leaves this device now.
+    }
+  }
+  const config = await db.getMeta('config');
+  const userCollections = Object.entries(config?.collections ?? { favourites: { scope: 'user' } })
+    .filter(([, info]) => info.scope === 'user')
+    .map(([name]) => name);
+  await db.wipeUserData(userCollections);
+  announce('signedout', {});
+}
+
+function announce(type, detail) {
+  syncEvents.dispatchEvent(new CustomEvent(type, { detail }));
+  new BroadcastChannel(CHANNEL_NAME).postMessage({ type, detail });
+}

@@ -1,0 +1,212 @@
+/**
+ * A product's detail (`#product-detail`, in the dialog): every field, the
+ * favourite toggle, a "not yet sent" badge for unsent changes, and for staff
+ * a form to change price and stock.
+ * @module views/productDetail
+ */
+
+import * as changes from '../changes.js';
+import { currentAuth } from '../session.js';
+import { formatPrice, formatStock, formatWhen, h, icon } from './dom.js';
+import { openDialog } from './dialog.js';
+
+const PRICE_PATTERN = /^\d{1,10}(?:[.,]\d{1,2})?$/;
+const STOCK_PATTERN = /^\d{1,9}$/;
+
+/**
+ * Open the detail of product `id`; it follows changes of the replica while open.
+ * @param {{replica: import('../replica.js').Replica, id: string,
+ *          onToggleFavourite: (id: string, button: HTMLButtonElement) => Promise<void>,
+ *          returnFocus?: () => void}} options
+ * @returns {Promise<void>} once closed
+ */
+export function openProductDetail({ replica, id, onToggleFavourite, returnFocus }) {
+  let onChange = null;
+  return openDialog({
+    kind: 'product',
+    size: 'sheet',
+    labelledBy: 'detail-title',
+    returnFocus,
+    onClose: () => replica.removeEventListener('change', onChange),
+    build: (close) => {
+      const view = buildDetail({ replica, id, close, onToggleFavourite });
+      onChange = () => view.update();
+      replica.addEventListener('change', onChange);
+      // The staff form joins as soon as the stored session says who is signed in.
+      currentAuth().catch(() => undefined).then((auth) => {
+        if (auth?.user?.is_staff && view.root.isConnected) view.addEditor();
+      });
+      return view.root;
+    },
+  });
+}
+
+function buildDetail({ replica, id, close, onToggleFavourite }) {
+  const title = h('h2', { id: 'detail-title', class: 'detail-title' });
+  const badge = h('span', { class: 'badge badge-pending', dataset: { pendingBadge: '' }, text: 'Not yet sent', hidden: true });
+  const gone = h('p', { class: 'notice notice-warning', hidden: true, text: 'This product is no longer in the catalogue.' });
+  const image = h('img', { class: 'detail-image', alt: '', hidden: true, width: '320', height: '240', loading: 'lazy' });
+  image.addEventListener('error', () => { image.hidden = true; });
+
+  const values = {};
+  const field = (key, label) => {
+    values[key] = h('dd', { dataset: { field: key } });
+    return [h('dt', { text: label }), values[key]];
+  };
+  const fields = h('dl', { class: 'detail-fields' },
+    field('price', 'Price'), field('stock', 'Stock'), field('sku', 'SKU'), field('category', 'Category'),
+    field('description', 'Description'), field('updated_at', 'Last changed'), field('version', 'Version'));
+
+  const favourite = h('button', {
+    type: 'button', id: 'detail-favourite', class: 'favourite favourite-labelled btn', 'aria-pressed': 'false',
+  }, icon('star'), 'Favourite');
+  favourite.addEventListener('click', () => onToggleFavourite(id, favourite));
+
+  let editor = null;
+  const body = h('div', { class: 'dialog-body' },
+    h('div', { class: 'detail-badges' }, badge),
+    gone,
+    image,
+    fields,
+    h('div', { class: 'detail-actions' }, favourite));
+
+  const root = h('article', { id: 'product-detail', class: 'detail', 'aria-labelledby': 'detail-title' },
+    h('header', { class: 'dialog-header' },
+      title,
+      h('button', { type: 'button', class: 'btn-close', 'aria-label': 'Close', on: { click: () => close() } }, '×')),
+    body);
+
+  function update() {
+    const product = replica.product(id);
+    gone.hidden = Boolean(product);
+    fields.hidden = !product;
+    favourite.hidden = !product;
+    if (editor) editor.root.hidden = !product;
+    if (!product) return;
+    title.textContent = product.name ?? 'Product';
+    badge.hidden = !product.pending;
+    values.price.textContent = formatPrice(product.price, product.currency);
+    values.stock.textContent = formatStock(product.stock);
+    values.sku.textContent = product.sku ?? '';
+    values.category.textContent = categoryPath(replica, product.category_id);
+    values.description.textContent = product.description || '—';
+    values.updated_at.textContent = product.updated_at ? formatWhen(product.updated_at) : '—';
+    values.version.textContent = product.version ?? 'new';
+    if (product.image_url && image.getAttribute('src') !== product.image_url) {
+      image.src = product.image_url;
+      image.alt = product.name ?? '';
+      image.hidden = false;
+    } else if (!product.image_url) {
+      image.hidden = true;
+      image.removeAttribute('src');
+    }
+    favourite.setAttribute('aria-pressed', String(replica.favouritesByProduct().has(id)));
+    editor?.update(product);
+  }
+
+  function addEditor() {
+    if (editor) return;
+    editor = buildEditor(replica, id);
+    body.append(editor.root);
+    update();
+  }
+
+  update();
+  return { root, update, addEditor };
+}
+
+function categoryPath(replica, categoryId) {
+  if (!categoryId) return '—';
+  const byId = new Map(replica.categories().map((c) => [c.id, c]));
+  const names = [];
+  for (let c = byId.get(categoryId); c && names.length < 20; c = byId.get(c.parent_id)) names.unshift(c.name);
+  return names.length ? names.join(' › ') : '—';
+}
+
+/** The staff form: price and stock, sending only what changed. */
+function buildEditor(replica, id) {
+  const price = h('input', {
+    id: 'edit-price', name: 'price', inputmode: 'decimal', autocomplete: 'off', required: true,
+    'aria-describedby': 'edit-price-hint',
+  });
+  const stock = h('input', {
+    id: 'edit-stock', name: 'stock', type: 'number', inputmode: 'numeric', min: '0', step: '1', required: true,
+  });
+  const currency = h('span');
+  const error = h('p', { class: 'form-error', role: 'alert', dataset: { editError: '' } });
+  const status = h('p', { class: 'form-status', role: 'status', dataset: { editStatus: '' } });
+  const save = h('button', { type: 'submit', id: 'save-product', class: 'btn btn-primary' }, 'Save');
+  const form = h('form', { class: 'edit-form', novalidate: true },
+    h('fieldset', {},
+      h('legend', { text: 'Change price and stock' }),
+      h('div', { class: 'form-row' },
+        h('label', { for: 'edit-price' }, 'Price (', currency, ')'),
+        price,
+        h('span', { id: 'edit-price-hint', class: 'hint', text: 'For example 12.50' })),
+      h('div', { class: 'form-row' },
+        h('label', { for: 'edit-stock', text: 'Stock' }),
+        stock),
+      error,
+      h('div', { class: 'form-actions' }, save, status)));
+
+  // What the inputs were last filled with: an input the user changed is left alone by updates.
+  let shown = { price: null, stock: null };
+
+  function update(product) {
+    currency.textContent = product.currency ?? '';
+    const next = { price: String(product.price ?? ''), stock: String(product.stock ?? '') };
+    if (price.value === (shown.price ?? '')) price.value = next.price;
+    if (stock.value === (shown.stock ?? '')) stock.value = next.stock;
+    shown = next;
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    status.textContent = '';
+    const product = replica.product(id);
+    if (!product) return;
+    const priceText = price.value.trim();
+    const stockText = stock.value.trim();
+    const problems = [];
+    if (!PRICE_PATTERN.test(priceText)) problems.push('Enter the price as a number with at most 2 decimals, e.g. 12.50.');
+    if (!STOCK_PATTERN.test(stockText)) problems.push('Enter the stock as a whole number, 0 or more.');
+    price.setAttribute('aria-invalid', String(!PRICE_PATTERN.test(priceText)));
+    stock.setAttribute('aria-invalid', String(!STOCK_PATTERN.test(stockText)));
+    if (problems.length) {
+      error.textContent = problems.join(' ');
+      (PRICE_PATTERN.test(priceText) ? stock : price).focus();
+      return;
+    }
+    const data = {};
+    const newPrice = normalisePrice(priceText);
+    const newStock = Number.parseInt(stockText, 10);
+    if (newPrice !== normalisePrice(String(product.price))) data.price = newPrice;
+    if (newStock !== Number(product.stock)) data.stock = newStock;
+    if (!Object.keys(data).length) {
+      status.textContent = 'Nothing changed.';
+      return;
+    }
+    save.disabled = true;
+    try {
+      await changes.editProduct(replica, product, data);
+      // Show the saved values (normalised) as the new baseline.
+      price.value = newPrice;
+      stock.value = String(newStock);
+      shown = { price: price.value, stock: stock.value };
+      status.textContent = 'Saved on this device. It will be sent with the next sync.';
+    } catch (failure) {
+      error.textContent = failure?.message || 'The change could not be saved.';
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  return { root: form, update };
+}
+
+/** "12" → "12.00", "12,5" → "12.50" (decimal text, never through a float). */
+function normalisePrice(text) {
+  const [whole, fraction = ''] = text.trim().replace(',', '.').split('.');
+  return `${String(Number.parseInt(whole || '0', 10))}.${fraction.padEnd(2, '0').slice(0, 2)}`;
+}

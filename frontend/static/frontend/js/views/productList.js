@@ -1,0 +1,156 @@
+/**
+ * The product list in `#main`: search by name or SKU, the result count, and
+ * a virtualised list of rows (name, SKU, price, stock, favourite toggle).
+ * @module views/productList
+ */
+
+import { debounce, formatPrice, formatStock, h, icon } from './dom.js';
+import { VirtualList } from './virtualList.js';
+
+/** Must match `--row-height` uses in app.css (set from here). */
+const ROW_HEIGHT = 68;
+const SEARCH_DELAY_MS = 100;
+
+/**
+ * @param {HTMLElement} root where the search and list go
+ * @param {{replica: import('../replica.js').Replica,
+ *          onOpen: (id: string) => void,
+ *          onToggleFavourite: (id: string, button: HTMLButtonElement) => void}} options
+ */
+export function createProductList(root, { replica, onOpen, onToggleFavourite }) {
+  const search = h('input', {
+    type: 'search', id: 'search', 'aria-label': 'Search products', placeholder: 'Search by name or SKU',
+    autocomplete: 'off', spellcheck: 'false', enterkeyhint: 'search', 'aria-controls': 'product-viewport',
+  });
+  const count = h('span', { dataset: { resultCount: '' }, text: '0' });
+  const scope = h('span', { class: 'result-scope' });
+  const summary = h('p', { class: 'result-summary', 'aria-live': 'polite' }, count, scope);
+  const empty = h('p', { class: 'empty', dataset: { emptyList: '' }, hidden: true });
+  const viewport = h('div', { id: 'product-viewport', class: 'list-viewport' });
+
+  root.replaceChildren(
+    h('div', { class: 'list-toolbar' },
+      h('div', { class: 'search-box' }, search),
+      summary),
+    empty,
+    viewport,
+  );
+
+  let favourites = new Set();
+  let filter = { categoryId: null, favouritesOnly: false, label: 'All products' };
+  let downloading = true;
+
+  const list = new VirtualList({
+    viewport,
+    rowHeight: ROW_HEIGHT,
+    label: 'Products',
+    createRow: (product) => createRow(product),
+    updateRow: (li, product) => fillRow(li, product),
+  });
+
+  /** A row's elements are made once and updated in place, so focus inside survives updates. */
+  function createRow(product) {
+    const li = h('li', { class: 'product-row', dataset: { id: product.id } });
+    const refs = {
+      name: h('span', { class: 'row-name' }),
+      price: h('span', { class: 'row-price' }),
+      sku: h('span', { class: 'row-sku' }),
+      stock: h('span', { class: 'row-stock' }),
+      badge: h('span', { class: 'badge badge-pending', text: 'Not yet sent' }),
+      favourite: h('button', { type: 'button', class: 'favourite' }, icon('star')),
+    };
+    const open = h('button', { type: 'button', class: 'row-open' },
+      refs.name, refs.price, h('span', { class: 'row-meta' }, refs.sku, refs.stock, refs.badge));
+    // The row's product can change (an update of the same id), so handlers read it from the row.
+    open.addEventListener('click', () => onOpen(li.dataset.id));
+    refs.favourite.addEventListener('click', () => onToggleFavourite(li.dataset.id, refs.favourite));
+    refs.open = open;
+    li.refs = refs;
+    li.append(open, refs.favourite);
+    fillRow(li, product);
+    return li;
+  }
+
+  function fillRow(li, product) {
+    const { refs } = li;
+    const isFavourite = favourites.has(product.id);
+    li.classList.toggle('is-pending', Boolean(product.pending));
+    refs.name.textContent = product.name;
+    refs.price.textContent = formatPrice(product.price, product.currency);
+    refs.sku.textContent = product.sku;
+    refs.stock.textContent = formatStock(product.stock);
+    refs.stock.classList.toggle('is-out', !(Number(product.stock) > 0));
+    refs.badge.hidden = !product.pending;
+    refs.open.setAttribute('aria-label', [
+      product.name, formatPrice(product.price, product.currency), `SKU ${product.sku}`, formatStock(product.stock),
+      product.pending ? 'not yet sent' : null,
+    ].filter(Boolean).join(', '));
+    refs.favourite.setAttribute('aria-pressed', String(isFavourite));
+    refs.favourite.setAttribute('aria-label', `Favourite: ${product.name}`);
+    li.favourite = isFavourite;
+  }
+
+  function refreshFavouriteMarks() {
+    // Rows whose product object did not change but whose favourite state did.
+    for (const li of list.rows.values()) {
+      const isFavourite = favourites.has(li.dataset.id);
+      if (li.favourite !== isFavourite) {
+        li.favourite = isFavourite;
+        li.querySelector('button.favourite')?.setAttribute('aria-pressed', String(isFavourite));
+      }
+    }
+  }
+
+  function run({ resetScroll = false } = {}) {
+    favourites = replica.favouriteProductIds();
+    const query = search.value;
+    const results = replica.search({ query, categoryId: filter.categoryId, favouritesOnly: filter.favouritesOnly });
+    list.setItems(results, { resetScroll });
+    refreshFavouriteMarks();
+    count.textContent = String(results.length);
+    const noun = results.length === 1 ? ' product' : ' products';
+    const where = filter.favouritesOnly ? ' in Favourites' : filter.categoryId ? ` in ${filter.label}` : '';
+    scope.textContent = `${noun}${where}${query.trim() ? ` matching “${query.trim()}”` : ''}`;
+    empty.textContent = emptyText(query.trim(), results.length);
+    empty.hidden = results.length > 0;
+    viewport.hidden = results.length === 0;
+  }
+
+  function emptyText(query, found) {
+    if (found) return '';
+    if (!replica.products.length) {
+      return downloading ? 'Downloading the catalogue…' : 'The catalogue is empty. Sync when you are online.';
+    }
+    if (query) return `No products match “${query}”.`;
+    if (filter.favouritesOnly) return 'No favourites yet. Use the star on a product to add it here.';
+    return 'No products in this category.';
+  }
+
+  search.addEventListener('input', debounce(() => run({ resetScroll: true }), SEARCH_DELAY_MS));
+  // Enter runs the search at once (no need to wait for the debounce).
+  search.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') run({ resetScroll: true });
+  });
+
+  return {
+    /** Re-run the search after the replica changed; the scroll position stays. */
+    update() {
+      run();
+    },
+    /** @param {import('./categories.js').CategoryFilter} next */
+    setFilter(next) {
+      filter = next;
+      run({ resetScroll: true });
+    },
+    /** @param {boolean} active whether a sync is running (for the empty message) */
+    setDownloading(active) {
+      downloading = active;
+      if (!replica.products.length) run();
+    },
+    /** Focus a product's row (after its detail closes); the search box if it is not listed. */
+    focusProduct(id) {
+      if (!list.focusItem(id, 'button.row-open')) search.focus();
+    },
+    search,
+  };
+}

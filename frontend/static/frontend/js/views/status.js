@@ -1,0 +1,114 @@
+/**
+ * The status area in the header (`#status`): network, last sync, unsent
+ * changes, sync progress, and the app's actions (sync now, install, update,
+ * sign in/out). It shows what it is told; app.js wires the events.
+ * @module views/status
+ */
+
+import { formatWhen, h, show } from './dom.js';
+
+/**
+ * @param {HTMLElement} root `#status`
+ * @param {{onSyncNow: () => void, onInstall: () => void, onUpdate: () => void,
+ *          onSignIn: () => void, onSignOut: () => void}} actions
+ */
+export function createStatusView(root, actions) {
+  const online = h('span', { class: 'chip net', dataset: { online: '' } });
+  const lastSync = h('time', { dataset: { lastSync: '' }, text: 'never' });
+  const pending = h('span', { dataset: { pendingCount: '' }, text: '0' });
+  const pendingChip = h('span', { class: 'chip pending-chip' }, pending, ' unsent');
+  const progress = h('progress', { id: 'sync-progress', max: '1', 'aria-label': 'Sync progress', hidden: true });
+  const progressLabel = h('span', { class: 'progress-label', 'aria-hidden': 'true', hidden: true });
+
+  const button = (id, text, onClick, extra = {}) =>
+    h('button', { type: 'button', id, class: 'btn', on: { click: onClick }, ...extra }, text);
+  const syncNow = button('sync-now', 'Sync now', actions.onSyncNow, { class: 'btn btn-light' });
+  const install = button('install', 'Install app', actions.onInstall, { class: 'btn btn-light btn-small', hidden: true });
+  const update = button('update-reload', 'Update available — reload', actions.onUpdate, {
+    class: 'btn btn-accent btn-small', hidden: true,
+  });
+  const username = h('span', { class: 'username', dataset: { username: '' } });
+  const userChip = h('span', { class: 'chip user-chip', hidden: true }, h('span', { class: 'visually-hidden', text: 'Signed in as ' }), username);
+  const signIn = button('sign-in', 'Sign in', actions.onSignIn, { class: 'btn btn-light' });
+  const signOut = button('sign-out', 'Sign out', actions.onSignOut, { class: 'btn btn-ghost', hidden: true });
+
+  root.replaceChildren(
+    h('div', { class: 'status-info' },
+      online,
+      h('span', { class: 'chip' }, 'Last sync ', lastSync),
+      pendingChip,
+      userChip,
+      h('span', { class: 'sync-activity' }, progress, progressLabel),
+      update,
+      install),
+    h('div', { class: 'status-actions' }, syncNow, signIn, signOut),
+  );
+
+  let syncing = 0;
+
+  const view = {
+    /** @param {boolean} isOnline */
+    setOnline(isOnline) {
+      online.textContent = isOnline ? 'Online' : 'Offline';
+      online.classList.toggle('is-offline', !isOnline);
+    },
+    /** @param {{at: number}|undefined} meta the stored `lastSync` */
+    setLastSync(meta) {
+      if (meta?.at) {
+        lastSync.dateTime = new Date(meta.at).toISOString();
+        lastSync.textContent = formatWhen(meta.at);
+      } else {
+        lastSync.removeAttribute('datetime');
+        lastSync.textContent = 'never';
+      }
+    },
+    /** @param {number} count unsent local changes */
+    setPending(count) {
+      pending.textContent = String(count);
+      pendingChip.classList.toggle('has-pending', count > 0);
+    },
+    /** @param {{username: string}|null} user */
+    setUser(user) {
+      username.textContent = user?.username ?? '';
+      show(userChip, Boolean(user));
+      show(signIn, !user);
+      show(signOut, Boolean(user));
+    },
+    syncStarted() {
+      syncing += 1;
+      progress.removeAttribute('value'); // indeterminate until the first page
+      progressLabel.textContent = 'Syncing…';
+      show(progress, true);
+      show(progressLabel, true);
+      root.classList.add('is-syncing');
+    },
+    /** @param {import('../engine.js').SyncProgressDetail} detail */
+    syncProgress({ upserts, deletes, hasMore }) {
+      if (!syncing) view.syncStarted();
+      // The total is unknown: the bar shows the known work, one more page while there is more.
+      const lastPage = Math.max(1, upserts);
+      progress.max = upserts + (hasMore ? Math.min(lastPage, 5000) : 0) || 1;
+      progress.value = upserts;
+      progressLabel.textContent = `Syncing… ${upserts + deletes} records`;
+    },
+    syncEnded() {
+      syncing = 0;
+      show(progress, false);
+      show(progressLabel, false);
+      root.classList.remove('is-syncing');
+    },
+    /** @param {boolean} visible */
+    showInstall(visible) {
+      show(install, visible);
+    },
+    /** @param {boolean} visible */
+    showUpdate(visible) {
+      show(update, visible);
+    },
+    /** Move focus to the account control now shown (after sign-in or sign-out). */
+    focusAccount() {
+      (signOut.hidden ? signIn : signOut).focus();
+    },
+  };
+  return view;
+}

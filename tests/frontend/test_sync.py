@@ -1,0 +1,138 @@
+"""The sync engine in real Chromium: background sync, offline use, the queue, tabs, the fallback."""
+
+from catalogue.models import Favourite, Product
+from tests.frontend.browser import (
+    fence,
+    idb_count,
+    idb_meta,
+    local_products,
+    log_events,
+    mark,
+    open_app,
+    poll,
+    sign_in,
+    since,
+    sync,
+    wait_for,
+    wait_for_log,
+    wait_for_pending_sync,
+    wait_until,
+)
+
+
+def visible_products() -> int:
+    return Product.objects.filter(is_active=True).count()
+
+
+def test_first_sync_fills_the_replica_with_whole_pages(app):
+    assert local_products(app) == visible_products()
+    assert idb_meta(app, "cursor:products")
+    # Stored as pages, not as one record per product.
+    assert idb_count(app, "segments") < 10
+
+
+def test_worker_runs_a_triggered_sync(app):
+    detail = sync(app, "catalogue")
+    assert detail["unit"] == "catalogue"
+    starts = [e for e in log_events(app, "syncstart") if e["unit"] == "catalogue"]
+    assert starts[-1]["context"] == "worker"
+
+
+# --- background sync, offline -------------------------------------------------------------
+
+
+def test_offline_reload_shows_products_and_search_works(app, context):
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    context.set_offline(True)
+    app.reload()
+    wait_until(
+        app,
+        "new Promise((r) => { const c = () => document.documentElement.dataset.ready === 'true'"
+        " ? r(true) : setTimeout(c, 25); c(); })",
+    )
+
+    assert app.locator("li.product-row").first.is_visible()
+    app.fill("#search", product.sku)
+    wait_until(app, poll("document.querySelectorAll('li.product-row').length === 1"))
+    assert product.name in app.locator(f"li.product-row[data-id='{product.pk}']").inner_text()
+
+
+def test_favourite_toggled_offline_reaches_the_server_when_back_online(app, context, django_user_model):
+    user = django_user_model.objects.create_user("olga", password="olga-password-1")
+    start = sign_in(app, "olga", "olga-password-1")
+    wait_for(app, start, "synccomplete", "all")  # sync_on_login
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+
+    context.set_offline(True)
+    app.locator(f"li.product-row[data-id='{product.pk}'] button.favourite").click()
+    wait_for_pending_sync(app)
+    assert idb_count(app, "outbox") == 1
+    assert not Favourite.objects.exists()
+
+    start = mark(app)
+    context.set_offline(False)  # the pending Background Sync fires by itself
+    done = wait_for(app, start, "synccomplete", "favourites")
+
+    assert done["stats"]["applied"] == 1
+    assert [e["context"] for e in since(app, start, "syncstart", "favourites")] == ["worker"]
+    assert Favourite.objects.filter(user=user, product=product).exists()
+    assert idb_count(app, "outbox") == 0
+
+
+def test_discard_pending_units_leaves_only_the_new_unit(app, context):
+    context.set_offline(True)
+    app.evaluate("window.offlineSync.triggerOfflineDataSync('catalogue')")
+    app.evaluate("window.offlineSync.triggerOfflineDataSync('favourites')")
+    assert idb_meta(app, "unitQueue") == ["catalogue", "favourites"]
+
+    app.evaluate("window.offlineSync.triggerOfflineDataSync('all', {discardPendingUnits: true})")
+    assert idb_meta(app, "unitQueue") == ["all"]
+
+    start = mark(app)
+    context.set_offline(False)
+    wait_for(app, start, "synccomplete", "all")
+    assert {e["unit"] for e in since(app, start, "syncstart")} == {"all"}
+    assert idb_meta(app, "unitQueue") == []
+
+
+def test_a_unit_already_queued_is_not_queued_twice(app, context):
+    context.set_offline(True)
+    for _ in range(3):
+        app.evaluate("window.offlineSync.triggerOfflineDataSync('catalogue')")
+    assert idb_meta(app, "unitQueue") == ["catalogue"]
+
+
+def test_two_tabs_triggering_at_once_run_one_sync(app, context, prod_server):
+    second = open_app(context.new_page(), prod_server.url)
+    wait_for_log(second, "e.type === 'synccomplete'")
+    # Hold the sync lock while both tabs trigger, so both requests really overlap.
+    app.evaluate("""new Promise((held) => navigator.locks.request('offline-sync',
+        () => { held(); return new Promise((release) => { window.__release = release; }); }))""")
+    start = mark(app)
+    app.evaluate("window.offlineSync.triggerOfflineDataSync('catalogue')")
+    second.evaluate("window.offlineSync.triggerOfflineDataSync('catalogue')")
+    app.evaluate("window.__release()")
+
+    starts = fence(app, start)
+    assert [e["unit"] for e in starts].count("catalogue") == 1
+    # The other tab heard the same single sync.
+    assert [e["unit"] for e in since(second, 0, "syncstart")].count("catalogue") >= 1
+
+
+def test_without_background_sync_the_page_runs_the_sync(context, prod_server, catalogue):
+    context.add_init_script("delete window.SyncManager;")
+    page = open_app(context.new_page(), prod_server.url)
+    wait_for_log(page, "e.type === 'synccomplete'")
+
+    start = mark(page)
+    sync(page, "catalogue")
+    assert [e["context"] for e in since(page, start, "syncstart", "catalogue")] == ["page"]
+    assert local_products(page) == visible_products()
+
+
+def test_user_timing_measures_each_stage_in_the_context_that_ran_it(app, context):
+    sync(app, "catalogue")
+    worker = context.service_workers[0]
+    names = worker.evaluate("performance.getEntriesByType('measure').map((m) => m.name)")
+    assert "offline-sync:catalogue" in names
+    assert {"offline-sync:catalogue:config", "offline-sync:catalogue:pull:products"} <= set(names)
