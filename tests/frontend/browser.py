@@ -180,3 +180,22 @@ def sign_in(page, username: str, password: str):
     start = mark(page)
     page.evaluate("([u, p]) => window.offlineSync.session.login(u, p)", [username, password])
     return start
+
+
+def wait_idle(page):
+    """Wait until no sync runs in any context (the Web Lock is free)."""
+    return wait_until(
+        page,
+        poll_async("(await navigator.locks.query()).held.every((lock) => lock.name !== 'offline-sync')"),
+    )
+
+
+def poll_async(condition_js: str, interval_ms: int = 25) -> str:
+    """Like `poll`, for a condition that needs `await`."""
+    return f"""new Promise((resolve) => {{
+        const check = async () => {{
+            const value = {condition_js};
+            value ? resolve(value) : setTimeout(check, {interval_ms});
+        }};
+        check();
+    }})"""

@@ -10,12 +10,14 @@ from tests.frontend.browser import (
     mark,
     open_app,
     poll,
+    poll_async,
     sign_in,
     since,
     sync,
     wait_for,
     wait_for_log,
     wait_for_pending_sync,
+    wait_idle,
     wait_until,
 )
 
@@ -80,6 +82,7 @@ def test_favourite_toggled_offline_reaches_the_server_when_back_online(app, cont
 
 
 def test_discard_pending_units_leaves_only_the_new_unit(app, context):
+    wait_idle(app)
     context.set_offline(True)
     app.evaluate("window.offlineSync.triggerOfflineDataSync('catalogue')")
     app.evaluate("window.offlineSync.triggerOfflineDataSync('favourites')")
@@ -96,6 +99,7 @@ def test_discard_pending_units_leaves_only_the_new_unit(app, context):
 
 
 def test_a_unit_already_queued_is_not_queued_twice(app, context):
+    wait_idle(app)
     context.set_offline(True)
     for _ in range(3):
         app.evaluate("window.offlineSync.triggerOfflineDataSync('catalogue')")
@@ -136,3 +140,48 @@ def test_user_timing_measures_each_stage_in_the_context_that_ran_it(app, context
     names = worker.evaluate("performance.getEntriesByType('measure').map((m) => m.name)")
     assert "offline-sync:catalogue" in names
     assert {"offline-sync:catalogue:config", "offline-sync:catalogue:pull:products"} <= set(names)
+
+
+IDB_QUEUE = """new Promise((resolve) => {
+    const open = indexedDB.open('offline-sync');
+    open.onsuccess = () => {
+        const request = open.result.transaction('meta').objectStore('meta').get('unitQueue');
+        request.onsuccess = () => { open.result.close(); resolve(request.result ?? []); };
+    };
+})"""
+
+
+def test_a_change_made_while_its_unit_runs_is_sent_by_a_sync_after_it(app, context, django_user_model):
+    user = django_user_model.objects.create_user("rita", password="rita-password-1")
+    wait_for(app, sign_in(app, "rita", "rita-password-1"), "synccomplete", "all")
+    wait_idle(app)
+    held = []
+
+    def hold_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)  # answered below, once the change is made
+
+    context.route("**/api/sync/pull/favourites/**", hold_first)
+    start = mark(app)
+    app.evaluate("window.offlineSync.triggerOfflineDataSync('favourites')")
+    wait_for_log(
+        app, f"window.__syncLog.indexOf(e) >= {start} && e.type === 'syncstart' && e.detail.unit === 'favourites'"
+    )
+    for _ in range(400):  # the worker's pull is on its way: wait until it reached the route
+        if held:
+            break
+        app.evaluate("new Promise((resolve) => setTimeout(resolve, 10))")
+    assert held, "the favourites pull never started"
+
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    app.locator(f"li.product-row[data-id='{product.pk}'] button.favourite").click()  # its push stage is past
+    wait_until(app, poll("window.offlineSync.replica.pendingCount() === 1"))
+    # The running unit does not count as waiting: the change's sync queues behind it.
+    wait_until(app, poll_async(f"(await {IDB_QUEUE}).length === 2"))
+    held[0].continue_()
+
+    done = f"window.__syncLog.slice({start}).some((e) => e.type === 'synccomplete' && e.detail.stats.applied === 1)"
+    wait_until(app, poll(done))
+    assert Favourite.objects.filter(user=user, product=product).exists()

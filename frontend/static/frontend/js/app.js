@@ -121,12 +121,7 @@ const refreshSoon = throttle(() => replica.refresh().catch(reportError), REFRESH
 
 /** Forget the replica in memory and load it again (after a sign-out wiped user data). */
 async function reloadReplica() {
-  // Wait until no refresh runs: one running across a reset would keep half a collection.
-  for (let loading = replica.loading; loading; loading = replica.loading) {
-    await loading.catch(() => {});
-    if (replica.loading === loading) break;
-  }
-  replica.reset();
+  await replica.reset(); // waits for a refresh in progress
   await replica.refresh();
 }
 
@@ -162,17 +157,20 @@ syncEvents.addEventListener('conflict', ({ detail }) => {
 });
 syncEvents.addEventListener('rejected', () => updateRejections());
 syncEvents.addEventListener('signedin', ({ detail }) => status.setUser(detail?.user ?? null));
-syncEvents.addEventListener('signedout', async () => {
+// session.js announces on the channel too, so this page hears each sign-out twice: one reload serves both.
+let signOutReload = null;
+syncEvents.addEventListener('signedout', () => {
   status.setUser(null);
   // A product open with the staff form belongs to the session that ended (e.g. in another tab).
   if (currentKind() === 'product') closeDialog();
-  try {
-    await reloadReplica();
-  } catch (error) {
-    reportError(error);
-  }
-  updateRejections();
-  updateConflictNotice();
+  signOutReload ??= (async () => {
+    try {
+      await reloadReplica();
+    } catch (error) {
+      reportError(error);
+    }
+    await Promise.all([updateRejections(), updateConflictNotice()]);
+  })().finally(() => { signOutReload = null; });
 });
 
 // --- actions --------------------------------------------------------------------------------

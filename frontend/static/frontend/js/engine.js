@@ -10,11 +10,10 @@ import * as api from './api.js';
 import * as db from './db.js';
 import { SyncError, toSyncError } from './errors.js';
 import { pushOutbox } from './outbox.js';
-import { completeUnit, nextUnit } from './queue.js';
+import { LOCK_NAME, abandonUnit, completeUnit, nextUnit, startUnit } from './queue.js';
 import { replaySegments } from './segments.js';
 
-/** Name of the Web Lock held while a sync runs. */
-export const LOCK_NAME = 'offline-sync';
+export { LOCK_NAME };
 /** BroadcastChannel carrying engine events to every page. */
 export const CHANNEL_NAME = 'offline-sync';
 /** Background Sync tag of queued units; the worker drains the queue when it fires. */
@@ -80,7 +79,13 @@ export class SyncEngine extends EventTarget {
     return navigator.locks.request(LOCK_NAME, async () => {
       const done = [];
       for (let unit = await nextUnit(); unit; unit = await nextUnit()) {
-        done.push(await this.runUnit(unit));
+        await startUnit(unit);
+        try {
+          done.push(await this.runUnit(unit));
+        } catch (error) {
+          await abandonUnit();
+          throw error;
+        }
         await completeUnit(unit);
       }
       return done;

@@ -25,21 +25,25 @@ export function enqueue({ collection, op, recordId, baseVersion = null, data, ba
 }
 
 /**
- * The local view of one collection: the replica with the queued changes on top.
- * @param {Map<string, object>} records the replica (not modified)
+ * Queued changes of one collection as they show locally: id -> record as
+ * changed here (marked `pending`), or null when deleted here.
+ * @param {Map<string, object>} records the replica of the collection (not modified)
  * @param {object[]} pending queued mutations, oldest first
  * @param {string} collection
- * @returns {Map<string, object>}
+ * @returns {Map<string, object|null>}
  */
-export function applyPending(records, pending, collection) {
-  const mine = pending.filter((m) => m.collection === collection);
-  if (!mine.length) return records;
-  const view = new Map(records);
-  for (const m of mine) {
-    if (m.op === 'delete') view.delete(m.record_id);
-    else view.set(m.record_id, { ...(view.get(m.record_id) ?? { id: m.record_id, version: null }), ...m.data, pending: true });
+export function pendingOverlay(records, pending, collection) {
+  const overlay = new Map();
+  for (const m of pending) {
+    if (m.collection !== collection) continue;
+    if (m.op === 'delete') {
+      overlay.set(m.record_id, null);
+    } else {
+      const current = overlay.get(m.record_id) ?? records.get(m.record_id) ?? { id: m.record_id, version: null };
+      overlay.set(m.record_id, { ...current, ...m.data, pending: true });
+    }
   }
-  return view;
+  return overlay;
 }
 
 function wire({ id, collection, op, record_id, base_version, data, base }) {

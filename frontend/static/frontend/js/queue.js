@@ -8,18 +8,46 @@ import { getMeta, updateMeta } from './db.js';
 
 const KEY = 'unitQueue';
 
+/** Name of the Web Lock held while a sync runs (in any tab or the worker). */
+export const LOCK_NAME = 'offline-sync';
+
+const RUNNING = 'runningUnit';
+
+/** @returns {Promise<boolean>} whether some context holds the sync lock right now */
+async function lockHeld() {
+  const { held } = await navigator.locks.query();
+  return held.some((lock) => lock.name === LOCK_NAME);
+}
+
 /**
- * Queue `unit` unless it already waits.
+ * Queue `unit` unless it already waits. The unit at the head of the queue
+ * stays there while it runs (so a crash leaves it queued); once it has
+ * started, it no longer counts as waiting: a change made during a sync gets
+ * a sync of its own after it.
  * @param {string} unit
- * @param {{discardPendingUnits?: boolean}} [options] empty the queue first
+ * @param {{discardPendingUnits?: boolean}} [options] empty the queue first (a running unit finishes)
  * @returns {Promise<string[]>} the queue after the change
  */
-export function enqueueUnit(unit, { discardPendingUnits = false } = {}) {
+export async function enqueueUnit(unit, { discardPendingUnits = false } = {}) {
+  const marker = await getMeta(RUNNING);
+  const running = marker && (await lockHeld()) ? marker : null; // a marker without the lock is stale
   return updateMeta(KEY, (queue) => {
-    const next = discardPendingUnits ? [] : [...(queue ?? [])];
-    if (!next.includes(unit)) next.push(unit);
+    const current = queue ?? [];
+    const head = running && current[0] === running ? current.slice(0, 1) : [];
+    const next = discardPendingUnits ? head : [...current];
+    if (!next.slice(head.length).includes(unit)) next.push(unit);
     return next;
   });
+}
+
+/** Mark `unit` (the head of the queue) as started. Call under the sync lock. */
+export function startUnit(unit) {
+  return updateMeta(RUNNING, () => unit);
+}
+
+/** Clear the started mark after a failure; the unit stays queued. */
+export function abandonUnit() {
+  return updateMeta(RUNNING, () => null);
 }
 
 /** @returns {Promise<string|undefined>} the unit to run next, left in the queue until it succeeds */
@@ -28,7 +56,8 @@ export async function nextUnit() {
 }
 
 /** Remove `unit` from the queue once it ran. */
-export function completeUnit(unit) {
+export async function completeUnit(unit) {
+  await updateMeta(RUNNING, () => null);
   return updateMeta(KEY, (queue) => {
     const next = [...(queue ?? [])];
     const index = next.indexOf(unit);

@@ -1,79 +1,167 @@
 /**
  * The catalogue as the UI sees it: the local replica (stored segments) with
- * queued local changes on top, kept in memory, with search and browsing.
- * Loading is incremental — only segments stored since the last load are read —
- * and yields between segments so the page stays responsive.
+ * queued local changes on top, in memory, with search and browsing.
+ *
+ * Built to stay responsive with 100,000 products while a sync streams pages
+ * in: `refresh()` reads only segments stored since the last call, one at a
+ * time, yielding to the page between them, and keeps the name-sorted product
+ * list up to date by sorting each segment's records and merging them in
+ * (linear), never re-sorting everything.
  * @module replica
  */
 
 import * as db from './db.js';
-import { applyPending } from './outbox.js';
+import { pendingOverlay } from './outbox.js';
 import { replaySegments } from './segments.js';
 
 const COLLECTIONS = ['categories', 'products', 'favourites'];
 
 const yieldToPage = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** Prepare a product for sorting and searching (lower-cased keys, computed once). */
+function indexed(product) {
+  product._sort = product.name.toLowerCase();
+  product._search = `${product._sort}\u0000${product.sku.toLowerCase()}`;
+  return product;
+}
+
+const bySortKey = (a, b) => (a._sort < b._sort ? -1 : a._sort > b._sort ? 1 : a.id < b.id ? -1 : 1);
+
+/** Merge two arrays sorted by `bySortKey` into one. */
+function mergeSorted(left, right) {
+  if (!left.length) return right;
+  if (!right.length) return left;
+  const out = new Array(left.length + right.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < left.length && j < right.length) out[k++] = bySortKey(left[i], right[j]) <= 0 ? left[i++] : right[j++];
+  while (i < left.length) out[k++] = left[i++];
+  while (j < right.length) out[k++] = right[j++];
+  return out;
+}
+
 export class Replica extends EventTarget {
   constructor() {
     super();
-    /** @type {Map<string, Map<string, object>>} server state per collection */
-    this.server = new Map(COLLECTIONS.map((c) => [c, new Map()]));
+    /** @type {Map<string, Map<string, object>>} the server's records per collection, as stored here */
+    this.view = new Map(COLLECTIONS.map((c) => [c, new Map()]));
     /** @type {Map<string, number>} last segment applied per collection */
     this.seen = new Map(COLLECTIONS.map((c) => [c, 0]));
-    /** @type {object[]} queued local mutations */
+    /** @type {Map<string, Map<string, object|null>>} local changes not yet sent, per collection */
+    this.overlays = new Map(COLLECTIONS.map((c) => [c, new Map()]));
+    /** @type {object[]} the server's products, sorted by name */
+    this.products = [];
+    /** @type {string[]} search text of `products[i]`, a flat array: the search loop's hot path */
+    this.searchKeys = [];
     this.pending = [];
     this.loading = null;
-    this.view = new Map();
-    this.products = [];
-    this.searchKeys = [];
   }
 
   /**
-   * Read what was stored since the last call and rebuild the view.
-   * Calls made while one runs share its result plus one more pass.
+   * Read what was stored since the last call and update the view.
+   * Concurrent calls queue behind each other.
    * @fires Replica#change
    */
   refresh() {
-    const run = async () => {
-      for (const collection of COLLECTIONS) {
-        const segments = await db.readSegments(collection, this.seen.get(collection));
-        for (const segment of segments) {
-          // A segment numbered below what we saw means the store was rewritten.
-          replaySegments([segment], this.server.get(collection));
-          this.seen.set(collection, segment.seq);
-          if (segments.length > 1) await yieldToPage();
-        }
-      }
-      this.pending = await db.outboxAll();
-      this.rebuild();
-    };
+    const run = () => this.load();
     this.loading = (this.loading ?? Promise.resolve()).then(run, run);
     return this.loading;
   }
 
-  /** Forget everything in memory (after a wipe or a replica reset by another context). */
-  reset() {
+  async load() {
     for (const collection of COLLECTIONS) {
-      this.server.get(collection).clear();
-      this.seen.set(collection, 0);
+      const records = this.view.get(collection);
+      const segments = await db.readSegments(collection, this.seen.get(collection));
+      for (const [index, segment] of segments.entries()) {
+        if (index) await yieldToPage();
+        if (collection === 'products') this.applyProducts(segment);
+        else replaySegments([segment], records);
+        this.seen.set(collection, segment.seq);
+      }
     }
+    this.pending = await db.outboxAll();
+    for (const collection of COLLECTIONS) {
+      this.overlays.set(collection, pendingOverlay(this.view.get(collection), this.pending, collection));
+    }
+    for (const product of this.overlays.get('products').values()) if (product) indexed(product);
+    if (this.searchKeys.length !== this.products.length || this.keysStale) {
+      this.searchKeys = this.products.map((p) => p._search);
+      this.keysStale = false;
+    }
+    this.dispatchEvent(new CustomEvent('change'));
   }
 
-  rebuild() {
-    for (const collection of COLLECTIONS) {
-      this.view.set(collection, applyPending(this.server.get(collection), this.pending, collection));
+  /** Apply one products segment and merge its records into the sorted list. */
+  applyProducts(segment) {
+    const records = this.view.get('products');
+    if (segment.reset) {
+      records.clear();
+      this.products = [];
     }
-    this.products = [...this.view.get('products').values()].sort((a, b) => a.name.localeCompare(b.name));
-    this.searchKeys = this.products.map((p) => `${p.name}\u0000${p.sku}`.toLowerCase());
-    this.dispatchEvent(new CustomEvent('change'));
+    const page = JSON.parse(segment.text);
+    let replaced = false;
+    const touched = new Set();
+    for (const product of page.upserts) {
+      if (records.has(product.id)) replaced = true;
+      records.set(product.id, indexed(product));
+      touched.add(product.id);
+    }
+    for (const id of page.deletes) {
+      if (records.delete(id)) replaced = true;
+      touched.add(id);
+    }
+    const kept = replaced ? this.products.filter((p) => !touched.has(p.id)) : this.products;
+    const added = [];
+    for (const id of touched) {
+      const product = records.get(id);
+      if (product) added.push(product);
+    }
+    this.products = mergeSorted(kept, added.sort(bySortKey));
+    this.keysStale = true;
+  }
+
+  /**
+   * Forget everything in memory (after signing out, or to re-read from scratch),
+   * once a refresh in progress has finished.
+   * @returns {Promise<void>}
+   */
+  reset() {
+    const clear = () => {
+      for (const collection of COLLECTIONS) {
+        this.view.get(collection).clear();
+        this.overlays.get(collection).clear();
+        this.seen.set(collection, 0);
+      }
+      this.products = [];
+      this.searchKeys = [];
+    };
+    this.loading = (this.loading ?? Promise.resolve()).then(clear, clear);
+    return this.loading;
+  }
+
+  /** The record as shown here: the local change if any, else the server's. */
+  get(collection, id) {
+    const overlay = this.overlays.get(collection);
+    return overlay.has(id) ? overlay.get(id) ?? undefined : this.view.get(collection).get(id);
+  }
+
+  /** All records of a collection as shown here. */
+  all(collection) {
+    const overlay = this.overlays.get(collection);
+    const out = [];
+    for (const record of this.view.get(collection).values()) {
+      const shown = overlay.has(record.id) ? overlay.get(record.id) : record;
+      if (shown) out.push(shown);
+    }
+    for (const [id, record] of overlay) if (record && !this.view.get(collection).has(id)) out.push(record);
+    return out;
   }
 
   /** @returns {object[]} categories in tree order (parents before children, by position) */
   categories() {
-    const all = [...this.view.get('categories').values()];
     const byParent = new Map();
-    for (const c of all) {
+    for (const c of this.all('categories')) {
       const key = c.parent_id ?? null;
       if (!byParent.has(key)) byParent.set(key, []);
       byParent.get(key).push(c);
@@ -93,9 +181,8 @@ export class Replica extends EventTarget {
   /** @returns {Set<string>} the category and all its descendants */
   categoryWithDescendants(categoryId) {
     const ids = new Set([categoryId]);
-    let grew = true;
-    const all = [...this.view.get('categories').values()];
-    while (grew) {
+    const all = this.all('categories');
+    for (let grew = true; grew;) {
       grew = false;
       for (const c of all) {
         if (c.parent_id && ids.has(c.parent_id) && !ids.has(c.id)) { ids.add(c.id); grew = true; }
@@ -105,7 +192,7 @@ export class Replica extends EventTarget {
   }
 
   /**
-   * Products matching `query` (name or SKU, case-insensitive) in `categoryId` (and below).
+   * Products matching `query` (name or SKU, case-insensitive) in `categoryId` (and below), by name.
    * @param {{query?: string, categoryId?: string|null, favouritesOnly?: boolean}} filter
    * @returns {object[]}
    */
@@ -113,11 +200,17 @@ export class Replica extends EventTarget {
     const needle = query.trim().toLowerCase();
     const categories = categoryId ? this.categoryWithDescendants(categoryId) : null;
     const favourites = favouritesOnly ? this.favouriteProductIds() : null;
-    const out = [];
+    const overlay = this.overlays.get('products');
     const { products, searchKeys } = this;
+    const out = [];
     for (let i = 0; i < products.length; i += 1) {
-      if (needle && !searchKeys[i].includes(needle)) continue;
-      const product = products[i];
+      let product = products[i];
+      if (overlay.size && overlay.has(product.id)) {
+        product = overlay.get(product.id);
+        if (!product || (needle && !product._search.includes(needle))) continue;
+      } else if (needle && !searchKeys[i].includes(needle)) {
+        continue;
+      }
       if (categories && !categories.has(product.category_id)) continue;
       if (favourites && !favourites.has(product.id)) continue;
       out.push(product);
@@ -127,12 +220,12 @@ export class Replica extends EventTarget {
 
   /** @returns {object|undefined} */
   product(id) {
-    return this.view.get('products').get(id);
+    return this.get('products', id);
   }
 
   /** @returns {Map<string, object>} product id -> favourite record */
   favouritesByProduct() {
-    return new Map([...this.view.get('favourites').values()].map((f) => [f.product_id, f]));
+    return new Map(this.all('favourites').map((f) => [f.product_id, f]));
   }
 
   favouriteProductIds() {

@@ -61,6 +61,7 @@ function drainInPage() {
  * @returns {Promise<void>} resolves once the unit is queued
  */
 export async function triggerOfflineDataSync(unit = 'all', { discardPendingUnits = false } = {}) {
+  performance.mark(`offline-sync:${unit}:trigger`);
   await enqueueUnit(unit, { discardPendingUnits });
   const reg = await registration();
   if (hasBackgroundSync(reg)) {

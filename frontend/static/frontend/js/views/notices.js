@@ -22,7 +22,7 @@ const ACTIONS = {
 export function createNotices(root, actions) {
   const errorTitle = h('strong', { class: 'notice-title' });
   const errorMessage = h('span', { dataset: { errorMessage: '' } });
-  const errorRetry = h('span', { dataset: { willRetry: '' }, hidden: true, text: ' It will be retried automatically.' });
+  const errorRetry = h('span', { dataset: { willRetry: '' } });
   const errorBox = h('div', { id: 'sync-error', class: 'notice notice-error', dataset: { syncError: '' }, hidden: true },
     h('p', {}, errorTitle, ' ', errorMessage, errorRetry),
     h('button', { type: 'button', class: 'btn btn-small', on: { click: () => view.clearError() } }, 'Dismiss'));
@@ -61,7 +61,7 @@ export function createNotices(root, actions) {
       errorBox.classList.toggle('is-quota', quota);
       errorTitle.textContent = quota ? 'Storage full.' : code === 'network' ? 'No connection.' : 'Sync failed.';
       errorMessage.textContent = message || messages[code] || messages.internal;
-      show(errorRetry, Boolean(willRetry));
+      errorRetry.textContent = willRetry ? ' The app will retry automatically.' : '';
       show(errorBox, true);
     },
     clearError() {
