@@ -9,6 +9,7 @@ import { SyncError } from './errors.js';
 /**
  * @param {string} path
  * @param {{method?: string, token?: string|null, body?: object, text?: boolean}} [options]
+ *   `text`: answer a successful response with its JSON text, undecoded
  */
 async function request(path, { method = 'GET', token = null, body, text = false } = {}) {
   const headers = { Accept: 'application/json' };
@@ -28,6 +29,7 @@ async function request(path, { method = 'GET', token = null, body, text = false 
   }
   if (response.status >= 500) throw new SyncError('server', { status: response.status });
   const raw = await response.text().catch((error) => { throw new SyncError('network', { cause: String(error) }); });
+  if (text && response.ok) return raw;
   let parsed;
   try {
     parsed = JSON.parse(raw);
@@ -35,7 +37,7 @@ async function request(path, { method = 'GET', token = null, body, text = false 
     throw new SyncError('invalid_response', { status: response.status });
   }
   if (!response.ok) throw new SyncError(parsed.code ?? 'invalid_response', { status: response.status, ...parsed });
-  return text ? { text: raw, body: parsed } : parsed;
+  return parsed;
 }
 
 /** GET /api/sync/config/ */
@@ -45,7 +47,7 @@ export function getConfig(token) {
 
 /**
  * GET one page of a collection.
- * @returns {Promise<{text: string, body: object}>} the page as sent (JSON text) and parsed
+ * @returns {Promise<string>} the page's JSON text, as sent (it is stored as it is)
  */
 export function pull(collection, cursor, limit, token) {
   const params = new URLSearchParams({ limit: String(limit) });

@@ -144,12 +144,12 @@ export async function lastSegmentSeq(collection) {
 }
 
 /**
- * Segments of `collection` with a number above `afterSeq`, in order.
+ * Segments of `collection` with a number above `afterSeq`, in order (at most `count`).
  * @returns {Promise<Array<{collection: string, seq: number, text: string, reset: boolean}>>}
  */
-export function readSegments(collection, afterSeq = 0) {
+export function readSegments(collection, afterSeq = 0, count = undefined) {
   return inTransaction([SEGMENTS], 'readonly', ({ segments }) =>
-    requestValue(segments.getAll(IDBKeyRange.bound([collection, afterSeq], [collection, Infinity], true, false))));
+    requestValue(segments.getAll(IDBKeyRange.bound([collection, afterSeq], [collection, Infinity], true, false), count)));
 }
 
 /** @returns {Promise<number>} how many segments `collection` has */

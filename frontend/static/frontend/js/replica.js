@@ -72,9 +72,11 @@ export class Replica extends EventTarget {
   async load() {
     for (const collection of COLLECTIONS) {
       const records = this.view.get(collection);
-      const segments = await db.readSegments(collection, this.seen.get(collection));
-      for (const [index, segment] of segments.entries()) {
-        if (index) await yieldToPage();
+      // One segment per read: each is a page of up to 5,000 records, a few ms of work.
+      for (let first = true; ; first = false) {
+        const [segment] = await db.readSegments(collection, this.seen.get(collection), 1);
+        if (!segment) break;
+        if (!first) await yieldToPage();
         if (collection === 'products') this.applyProducts(segment);
         else replaySegments([segment], records);
         this.seen.set(collection, segment.seq);

@@ -29,11 +29,20 @@ new BroadcastChannel(CHANNEL_NAME).addEventListener('message', ({ data }) => {
   syncEvents.dispatchEvent(new CustomEvent(data.type, { detail: data.detail }));
 });
 
-/** @returns {Promise<ServiceWorkerRegistration|null>} the registration, once its worker is active */
+/** How long a trigger waits for a worker that is still installing (the first visit). */
+const ACTIVATION_WAIT_MS = 3000;
+
+/**
+ * @returns {Promise<ServiceWorkerRegistration|null>} the registration once its
+ *   worker is active; on a first visit, waits (briefly) for the worker being
+ *   installed, so that even the first download runs off the main thread
+ */
 async function registration() {
   if (!('serviceWorker' in navigator)) return null;
   const reg = await navigator.serviceWorker.getRegistration();
-  return reg?.active ? reg : null;
+  if (reg?.active) return reg;
+  const timeout = new Promise((resolve) => { setTimeout(() => resolve(null), ACTIVATION_WAIT_MS); });
+  return Promise.race([navigator.serviceWorker.ready, timeout]);
 }
 
 /** @returns {boolean} whether Background Sync can run the queue in the worker */
