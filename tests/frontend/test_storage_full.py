@@ -56,11 +56,5 @@ def test_quota_exceeded_is_reported_keeps_the_outbox_and_recovers(app, context, 
     assert Favourite.objects.filter(user=user, product=product).exists()
     assert idb_count(app, "outbox") == 0
     assert local_products(app) == Product.objects.filter(is_active=True).count()
-    assert (
-        app.evaluate(
-            "window.offlineSync.replica.product(arguments[0])?.stock ?? null".replace(
-                "arguments[0]", f"'{Product.objects.filter(stock=999).first().pk}'"
-            )
-        )
-        == 999
-    )
+    changed = Product.objects.filter(stock=999).first()
+    assert app.evaluate("(id) => window.offlineSync.replica.product(id)?.stock", str(changed.pk)) == 999
