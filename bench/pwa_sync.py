@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
 
@@ -66,11 +67,19 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(products: int):
-    """A fresh SQLite catalogue served by gunicorn on loopback, like `make run` with DEBUG off."""
+def serve(products: int, database: str = "sqlite"):
+    """A fresh catalogue served by gunicorn on loopback, like production (DEBUG off, collected static)."""
     scratch = Path(tempfile.mkdtemp(prefix="bench-pwa-"))
+    url = f"sqlite:///{scratch}/db.sqlite3"
+    if database == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS bench_pwa")
+            admin.execute("CREATE DATABASE bench_pwa")
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/bench_pwa"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "false", "SECRET_KEY": "bench",
-           "DATABASE_URL": f"sqlite:///{scratch}/db.sqlite3", "STATIC_ROOT": str(scratch / "static")}  # fmt: skip
+           "DATABASE_URL": url, "STATIC_ROOT": str(scratch / "static")}  # fmt: skip
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "seed_catalogue", "--products", str(products)], cwd=ROOT, env=env, check=True,
@@ -92,6 +101,11 @@ def serve(products: int):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        if database == "postgres":
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute("DROP DATABASE IF EXISTS bench_pwa")
 
 
 def run_once(playwright, url: str) -> dict:
@@ -116,13 +130,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, nargs="+", default=[100_000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    print(f"Initial sync into the PWA ({args.db}), {args.runs} runs: median (range)")
     print(f"{'products':>9} {'sync ms':>18} {'usable ms':>18} {'search ms':>10} {'longest task ms':>16}")
     with sync_playwright() as playwright:
         for products in args.products:
-            with serve(products) as url:
+            with serve(products, args.db) as url:
                 results = [run_once(playwright, url) for _ in range(args.runs)]
 
             print(f"{products:>9,} {_median(results, 'syncMs'):>18} {_median(results, 'usableMs'):>18} "
