@@ -87,10 +87,6 @@ class SyncRegistry:
                 raise ImproperlyConfigured(f"Sync unit {unit!r} names unknown collections {unknown}.")
         return {"all": list(self._collections), **self._units}
 
-    def unregister(self, name: str) -> None:
-        """Remove a collection (for tests of the registry itself)."""
-        self._collections.pop(name, None)
-
 
 def _validate(c: Collection) -> None:
     where = f"Sync collection {c.name!r}"

@@ -46,14 +46,6 @@ export function openDB() {
   return opening;
 }
 
-/** Close this context's connection (tests and wipes). */
-export async function closeDB() {
-  if (!opening) return;
-  const db = await opening;
-  opening = null;
-  db.close();
-}
-
 function requestValue(request) {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);

@@ -159,6 +159,7 @@ export class SyncEngine extends EventTarget {
       const failure = toSyncError(error);
       const config = await db.getMeta('config').catch(() => null);
       const willRetry = failure.retryable && (config?.retry_on_error ?? true);
+      failure.willRetry = willRetry; // the worker hands the sync back to the browser only then
       this.emit('syncerror', { unit, code: failure.code, message: failure.message, willRetry, details: failure.details });
       throw failure;
     } finally {

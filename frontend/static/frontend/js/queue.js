@@ -65,8 +65,3 @@ export async function completeUnit(unit) {
     return next;
   });
 }
-
-/** @returns {Promise<string[]>} the units waiting */
-export async function pendingUnits() {
-  return (await getMeta(KEY)) ?? [];
-}

@@ -54,6 +54,8 @@ export class Replica extends EventTarget {
     this.products = [];
     /** @type {string[]} search text of `products[i]`, a flat array: the search loop's hot path */
     this.searchKeys = [];
+    /** Set when `products` changed and `searchKeys` must follow. */
+    this.keysStale = false;
     this.pending = [];
     this.loading = null;
   }
@@ -87,7 +89,7 @@ export class Replica extends EventTarget {
       this.overlays.set(collection, pendingOverlay(this.view.get(collection), this.pending, collection));
     }
     for (const product of this.overlays.get('products').values()) if (product) indexed(product);
-    if (this.searchKeys.length !== this.products.length || this.keysStale) {
+    if (this.keysStale) {
       this.searchKeys = this.products.map((p) => p._search);
       this.keysStale = false;
     }

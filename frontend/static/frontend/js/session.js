@@ -6,7 +6,6 @@
 
 import * as api from './api.js';
 import * as db from './db.js';
-import { CHANNEL_NAME } from './engine.js';
 import { engine, signedIn, syncEvents } from './trigger.js';
 
 /** @returns {Promise<{token: string, user: {id: number, username: string, is_staff: boolean}}|undefined>} */
@@ -56,5 +55,5 @@ export async function logout() {
 function announce(type, detail) {
   syncEvents.dispatchEvent(new CustomEvent(type, { detail }));
   // Tagged like the engine's own messages, so this page does not hear it twice.
-  new BroadcastChannel(CHANNEL_NAME).postMessage({ type, detail, origin: engine.id });
+  engine.channel.postMessage({ type, detail, origin: engine.id });
 }

@@ -6,7 +6,6 @@
  * @module sw-main
  */
 
-import * as db from './db.js';
 import { PERIODIC_TAG, SYNC_TAG, SyncEngine } from './engine.js';
 import { enqueueUnit } from './queue.js';
 
@@ -58,8 +57,7 @@ async function drain(lastChance) {
   try {
     await engine.drainQueue();
   } catch (error) {
-    const config = await db.getMeta('config').catch(() => null);
-    if (error.retryable && (config?.retry_on_error ?? true) && !lastChance) throw error;
+    if (error.willRetry && !lastChance) throw error;
   }
 }
 

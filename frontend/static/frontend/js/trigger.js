@@ -164,11 +164,6 @@ function applyConfig(next) {
   if (periodicChanged) schedulePeriodic();
 }
 
-/** @returns {object|null} the configuration the automatic starts follow */
-export function currentConfig() {
-  return config;
-}
-
 /**
  * Switch on the automatic starts the server's configuration asks for: on
  * coming online, on resume (and now, at start), retry on error, periodic.
