@@ -67,7 +67,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(products: int, database: str = "sqlite"):
+def serve(products: int, database: str = "sqlite", workers: int = 2):
     """A fresh catalogue served by gunicorn on loopback, like production (DEBUG off, collected static)."""
     scratch = Path(tempfile.mkdtemp(prefix="bench-pwa-"))
     url = f"sqlite:///{scratch}/db.sqlite3"
@@ -86,8 +86,9 @@ def serve(products: int, database: str = "sqlite"):
                    capture_output=True)  # fmt: skip
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     port = _free_port()
+    gunicorn = ["-m", "gunicorn", "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", "4"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4"],
+        [sys.executable, *gunicorn],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -131,6 +132,7 @@ def main():
     parser.add_argument("--products", type=int, nargs="+", default=[100_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (one per core)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -138,7 +140,7 @@ def main():
     print(f"{'products':>9} {'sync ms':>18} {'usable ms':>18} {'search ms':>10} {'longest task ms':>16}")
     with sync_playwright() as playwright:
         for products in args.products:
-            with serve(products, args.db) as url:
+            with serve(products, args.db, args.workers) as url:
                 results = [run_once(playwright, url) for _ in range(args.runs)]
 
             print(f"{products:>9,} {_median(results, 'syncMs'):>18} {_median(results, 'usableMs'):>18} "

@@ -1,11 +1,12 @@
 """Reads of the sync protocol: change pages, single records, configuration."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from heapq import merge
 from itertools import islice
 from operator import itemgetter
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import QuerySet
 
 from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
@@ -23,6 +24,11 @@ class ChangePage:
     cursor: Cursor
     has_more: bool
     reset: bool
+    parallel_cursors: list[Cursor] = field(default_factory=list)
+
+
+# A planned first download covers at most this many pages; the rest follows serially.
+MAX_PLANNED_PAGES = 100
 
 
 def collection_get(*, name: str) -> Collection:
@@ -45,24 +51,35 @@ def _needs_reset(cursor: Cursor, state: SyncState) -> bool:
 
 
 def changes_since(
-    *, collection: Collection, cursor: Cursor | None, limit: int, user: AbstractBaseUser | None = None
+    *,
+    collection: Collection,
+    cursor: Cursor | None,
+    limit: int,
+    user: AbstractBaseUser | None = None,
+    parallel: bool = False,
 ) -> ChangePage:
     """The next page of changes after `cursor` (None: from the beginning).
 
     Records and tombstones are read in one snapshot and merged by version, so
     the returned cursor never passes a change that is not yet visible.
+
+    With `parallel`, a fresh first page that has more also plans the rest of
+    the download: `parallel_cursors` names the following pages (range cursors,
+    then one ordinary cursor for the tail), which a client may fetch at the
+    same time and must apply in order (see docs/protocol-notes.md).
     """
     with read_snapshot():
         state = sync_state_get()
         reset = cursor is not None and _needs_reset(cursor, state)
+        if cursor is not None and cursor.until is not None and not reset:
+            return _range_page(collection, cursor, state, user)
         fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot
         after = 0 if fresh else cursor.version
         # A replica started after a purge, or already past it, lost nothing to it.
         horizon = state.purged_through if fresh or after >= state.purged_through else cursor.horizon
 
-        rows_qs = collection.queryset_for(user).filter(version__gt=after).order_by("version")
-        if fresh and collection.visible is not None:
-            rows_qs = rows_qs.filter(collection.visible)
+        rows_qs = _visible(collection, collection.queryset_for(user), fresh).filter(version__gt=after)
+        rows_qs = rows_qs.order_by("version")
         rows = fetch_rows(record_values(collection, rows_qs)[: limit + 1])
         tombstones = []
         if not fresh:
@@ -71,24 +88,73 @@ def changes_since(
                 tomb_qs = tomb_qs.filter(owner=str(user.pk))
             tombstones = list(tomb_qs.order_by("version").values_list("version", "record_id")[: limit + 1])
 
-    if tombstones:
-        merged = list(
-            islice(merge(((row[1], row) for row in rows), tombstones, key=itemgetter(0)), limit)
-        )  # (version, row tuple or deleted id)
-        page = [item for _, item in merged]
-        last = merged[-1][0]
-    else:
-        page = rows[:limit]
-        last = page[-1][1] if page else after
+        if tombstones:
+            merged = list(
+                islice(merge(((row[1], row) for row in rows), tombstones, key=itemgetter(0)), limit)
+            )  # (version, row tuple or deleted id)
+            page = [item for _, item in merged]
+            last = merged[-1][0]
+        else:
+            page = rows[:limit]
+            last = page[-1][1] if page else after
+        has_more = len(rows) + len(tombstones) > limit
+        at = Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last)
+        planned = _plan(rows_qs, at, limit) if parallel and fresh and has_more else []
+
     upserts, deletes = split_page(collection, page)
-    has_more = len(rows) + len(tombstones) > limit
     return ChangePage(
         collection=collection.name,
         upserts=upserts,
         deletes=deletes,
-        cursor=Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last),
+        cursor=at,
         has_more=has_more,
         reset=reset,
+        parallel_cursors=planned,
+    )
+
+
+def _visible(collection: Collection, queryset: QuerySet, only_visible: bool) -> QuerySet:
+    return queryset.filter(collection.visible) if only_visible and collection.visible is not None else queryset
+
+
+def _plan(rows_qs: QuerySet, first: Cursor, limit: int) -> list[Cursor]:
+    """Cursors of the pages after `first`, cut every `limit` visible rows of this snapshot.
+
+    Each range cursor names the rows in (version, until]; the last cursor is
+    an ordinary one that continues from the last cut. Later changes only ever
+    move a row to a newer version, out of its range and into the tail, so the
+    ranges never grow and, applied in order, miss nothing.
+    """
+    versions = rows_qs.filter(version__gt=first.version).values_list("version", flat=True)
+    versions = [row[0] for row in fetch_rows(versions[: limit * MAX_PLANNED_PAGES])]
+    cuts = versions[limit - 1 :: limit]
+    if cuts and cuts[-1] == versions[-1] and len(versions) < limit * MAX_PLANNED_PAGES:
+        cuts.pop()  # the tail page would be empty: the last range becomes the tail
+    cursors, lower = [], first.version
+    for cut in cuts:
+        cursors.append(replace(first, version=lower, until=cut))
+        lower = cut
+    cursors.append(replace(first, version=lower))
+    return cursors
+
+
+def _range_page(collection: Collection, cursor: Cursor, state: SyncState, user) -> ChangePage:
+    """One planned page: the visible rows in (version, until], then an ordinary cursor at `until`.
+
+    A range only ever loses rows (to newer versions, delivered by the tail),
+    so it is read whole. Its deletes are moot: the replica is being filled
+    from scratch, and deletes after the plan come with the tail.
+    """
+    rows_qs = _visible(collection, collection.queryset_for(user), True)
+    rows_qs = rows_qs.filter(version__gt=cursor.version, version__lte=cursor.until).order_by("version")
+    upserts, _ = split_page(collection, fetch_rows(record_values(collection, rows_qs)))
+    return ChangePage(
+        collection=collection.name,
+        upserts=upserts,
+        deletes=[],
+        cursor=replace(cursor, epoch=state.epoch, version=cursor.until, until=None),
+        has_more=True,
+        reset=False,
     )
 
 

@@ -75,6 +75,11 @@ class PullResponseSerializer(serializers.Serializer):
     collection = serializers.CharField()
     upserts = RecordSerializer(many=True)
     deletes = serializers.ListField(child=serializers.CharField())
+    parallel_cursors = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Only on a first page asked with `parallel`: cursors of the following pages.",
+    )
     cursor = serializers.CharField()
     has_more = serializers.BooleanField()
     reset = serializers.BooleanField()

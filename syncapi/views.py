@@ -45,6 +45,12 @@ class PullView(APIView):
         parameters=[
             OpenApiParameter("cursor", str, description="Opaque cursor from the previous page."),
             OpenApiParameter("limit", int, description="Page size; clamped to the server's maximum."),
+            OpenApiParameter(
+                "parallel",
+                bool,
+                description="On a first page (no cursor): also answer `parallel_cursors`, the rest of the download "
+                "as cursors that may be fetched at the same time and are applied in order.",
+            ),
         ],
         responses={200: s.PullResponseSerializer, **_ERRORS},
         summary="Pull one page of changes of a collection",
@@ -56,17 +62,13 @@ class PullView(APIView):
         limit = _parse_limit(request.query_params.get("limit"))
         raw_cursor = request.query_params.get("cursor")
         cursor = decode_cursor(raw_cursor, collection=target.name) if raw_cursor is not None else None
-        page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
-        return json_response(
-            {
-                "collection": page.collection,
-                "upserts": page.upserts,
-                "deletes": page.deletes,
-                "cursor": encode_cursor(page.cursor),
-                "has_more": page.has_more,
-                "reset": page.reset,
-            }
-        )
+        parallel = request.query_params.get("parallel") in ("1", "true")
+        page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user, parallel=parallel)
+        body = {"collection": page.collection, "upserts": page.upserts, "deletes": page.deletes}
+        if page.parallel_cursors:
+            body["parallel_cursors"] = [encode_cursor(c) for c in page.parallel_cursors]
+        body |= {"cursor": encode_cursor(page.cursor), "has_more": page.has_more, "reset": page.reset}
+        return json_response(body)
 
 
 def _read_json_body(request):

@@ -1,6 +1,11 @@
 """The sync engine in real Chromium: background sync, offline use, the queue, tabs, the fallback."""
 
+from urllib.parse import parse_qs, urlparse
+
+from django.core.management import call_command
+
 from catalogue.models import Favourite, Product
+from syncapi.cursor import decode_cursor
 from tests.frontend.browser import (
     fence,
     idb_count,
@@ -22,6 +27,11 @@ from tests.frontend.browser import (
 )
 
 
+def fetched_cursor(page, url: str) -> str:
+    """The cursor a pull answers (fetched again: the same cursor answers the same next cursor)."""
+    return page.evaluate("(url) => fetch(url).then((r) => r.json()).then((body) => body.cursor)", url)
+
+
 def visible_products() -> int:
     return Product.objects.filter(is_active=True).count()
 
@@ -31,6 +41,24 @@ def test_first_sync_fills_the_replica_with_whole_pages(app):
     assert idb_meta(app, "cursor:products")
     # Stored as pages, not as one record per product.
     assert idb_count(app, "segments") < 10
+
+
+def test_a_large_first_download_is_planned_and_stored_in_order(context, prod_server, transactional_db):
+    # More than one 5,000-record page: the first page plans the rest (`parallel_cursors`).
+    call_command("seed_catalogue", products=12_000, categories=6, seed=5, verbosity=0)
+    pulls = []
+    context.on("request", lambda r: pulls.append(r.url) if "/api/sync/pull/products/" in r.url else None)
+
+    page = open_app(context.new_page(), prod_server.url)
+    wait_for_log(page, "e.type === 'synccomplete'", timeout_ms=60_000)
+
+    cursors = [parse_qs(urlparse(url).query).get("cursor", [None])[0] for url in pulls]
+    assert "parallel=1" in pulls[0]
+    assert cursors[0] is None
+    assert decode_cursor(cursors[1], collection="products").until is not None  # a planned range, not a chain
+    assert local_products(page) == visible_products()
+    assert idb_meta(page, "seq:products") == idb_count(page, "segments") - 1 == len(pulls)  # + categories
+    assert idb_meta(page, "cursor:products") == fetched_cursor(page, pulls[-1])
 
 
 def test_worker_runs_a_triggered_sync(app):

@@ -203,3 +203,74 @@ def test_client_following_cursors_ends_with_the_servers_visible_state(initial, h
         }
         assert {pk: (r["version"], r["name"], r["price"]) for pk, r in client.replica.items()} == active
         transaction.set_rollback(True)
+
+
+class PlannedClient(Client):
+    """A first download the way the PWA makes it: the first page plans the rest
+    (`parallel_cursors`), those pages are fetched in any order while the server
+    keeps changing, and are applied strictly in plan order; a reset drops the
+    rest of the plan. Then the ordinary cursor chain continues."""
+
+    def fetch(self, cursor: str | None, limit: int, parallel: bool = False) -> dict:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {}), **({"parallel": "1"} if parallel else {})}
+        response = self.http.get(PULL_URL, params)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def apply_page(self, page: dict) -> None:
+        if page["reset"]:
+            self.replica.clear()
+            self.resets += 1
+        for record in page["upserts"]:
+            held = self.replica.get(record["id"])
+            assert held is None or record["version"] >= held["version"], ("version went back", held, record)
+            self.replica[record["id"]] = record
+        for record_id in page["deletes"]:
+            self.replica.pop(record_id, None)
+        self.cursor = page["cursor"]
+        self.pages += 1
+
+    def planned_download(self, limit: int, order: list[int], between: list[list[tuple]], server: Server) -> None:
+        first = self.fetch(None, limit, parallel=True)
+        planned = first.get("parallel_cursors", [])
+        assert planned or not first["has_more"], "a first page that has more plans the rest"
+        fetched = {}
+        for step, k in enumerate(sorted(range(len(planned)), key=lambda i: order[i % len(order)] if order else i)):
+            for op in between[step % len(between)] if between else []:
+                server.apply(op)
+            fetched[k] = self.fetch(planned[k], limit)
+        self.apply_page(first)
+        for k in range(len(planned)):
+            self.apply_page(fetched[k])
+            if fetched[k]["reset"]:
+                break  # the server started over: the rest of the plan no longer holds
+        if len(planned) == 0 and not first["has_more"]:
+            return
+        while self.pull_page(limit):
+            pass
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    initial=st.integers(min_value=0, max_value=25),
+    limit=page_size,
+    order=st.lists(st.integers(min_value=0, max_value=20), max_size=12),
+    between=st.lists(st.lists(writes, max_size=3), max_size=6),
+)
+def test_planned_first_download_fetched_in_any_order_ends_with_the_servers_visible_state(
+    initial, limit, order, between
+):
+    with transaction.atomic():
+        server, client = Server(), PlannedClient()
+        for _ in range(initial):
+            server.create()
+        for round_writes in between[:1]:  # some history (and tombstones) before the download starts
+            for op in round_writes:
+                server.apply(op)
+        client.planned_download(limit, order, between[1:], server)
+        event("a planned page was reset" if client.resets else "no reset")
+        assert client.replica == visible_state(client.http)
+        transaction.set_rollback(True)

@@ -553,3 +553,103 @@ def test_pull_from_the_beginning_after_a_purge_gives_a_cursor_that_is_not_reset(
 
     assert page["reset"] is False
     assert page["upserts"] == []
+
+
+# --- Planned first download (`parallel`, an extension: docs/protocol-notes.md) -------------------
+
+
+def test_pull_parallel_first_page_plans_the_rest_as_cursors(api, category):
+    products = [make_product(category) for _ in range(12)]
+
+    first = pull(api, "products", limit=5, parallel="1")
+    pages = [first] + [pull(api, "products", limit=5, cursor=c) for c in first["parallel_cursors"]]
+
+    assert len(first["parallel_cursors"]) == 2  # (5th, 10th] and the tail after the 10th
+    assert [len(page["upserts"]) for page in pages] == [5, 5, 2]
+    versions = [record["version"] for record in upserted(pages)]
+    assert versions == sorted(versions)
+    assert len(set(versions)) == 12
+    assert set(upserted_ids(pages)) == {str(p.id) for p in products}
+    assert pages[-1]["has_more"] is False
+
+
+def test_pull_planned_pages_can_be_fetched_in_any_order(api, category):
+    products = [make_product(category) for _ in range(9)]
+    first = pull(api, "products", limit=3, parallel="1")
+
+    later = [pull(api, "products", limit=3, cursor=c) for c in reversed(first["parallel_cursors"])]
+
+    assert set(upserted_ids([first, *later])) == {str(p.id) for p in products}
+
+
+def test_pull_plans_only_a_first_page_that_asks_and_has_more(api, category):
+    for _ in range(4):
+        make_product(category)
+
+    assert "parallel_cursors" not in pull(api, "products", limit=2)
+    assert "parallel_cursors" not in pull(api, "products", limit=10, parallel="1")  # one page holds all
+    cursor = pull(api, "products", limit=1)["cursor"]
+    assert "parallel_cursors" not in pull(api, "products", limit=1, cursor=cursor, parallel="1")
+
+
+def test_pull_range_page_leaves_a_record_changed_since_the_plan_to_the_tail(api, category):
+    products = [make_product(category) for _ in range(6)]
+    first = pull(api, "products", limit=2, parallel="1")
+    moved = products[2]  # in the first planned range, (2nd, 4th]
+    _save(moved)
+    deleted = products[3]
+    deleted.delete()
+
+    pages = [first] + [pull(api, "products", limit=2, cursor=c) for c in first["parallel_cursors"]]
+    rest, _ = pull_all(api, "products", cursor=pages[-1]["cursor"], limit=2) if pages[-1]["has_more"] else ([], None)
+
+    replica = {}
+    for page in pages + rest:
+        for record in page["upserts"]:
+            replica[record["id"]] = record
+        for record_id in page["deletes"]:
+            replica.pop(record_id, None)
+    assert str(moved.id) not in upserted_ids(pages[1:2])
+    assert replica[str(moved.id)]["price"] == "99.00"
+    assert str(deleted.id) not in replica
+    assert set(replica) == {str(p.id) for p in products} - {str(deleted.id)}
+
+
+def test_pull_range_page_answers_an_ordinary_cursor_where_its_range_ends(api, category):
+    for _ in range(8):
+        make_product(category)
+    first = pull(api, "products", limit=2, parallel="1")
+
+    ranged = pull(api, "products", limit=2, cursor=first["parallel_cursors"][0])
+    resumed = pull(api, "products", limit=2, cursor=ranged["cursor"])
+
+    assert len(first["parallel_cursors"]) == 3  # (2nd, 4th], (4th, 6th], the tail after the 6th
+    assert ranged["has_more"] is True
+    assert ranged["cursor"] != first["parallel_cursors"][1]  # resuming is not bounded by the next range
+    assert [r["id"] for r in resumed["upserts"]] == [
+        r["id"] for r in pull(api, "products", limit=2, cursor=first["parallel_cursors"][1])["upserts"]
+    ]
+
+
+def test_pull_rejects_a_tampered_range_cursor(api, category):
+    for _ in range(4):
+        make_product(category)
+    range_cursor = pull(api, "products", limit=1, parallel="1")["parallel_cursors"][0]
+
+    response = api.get(pull_url("products"), {"cursor": range_cursor[:-1] + ("A" if range_cursor[-1] != "A" else "B")})
+    other = api.get(pull_url("categories"), {"cursor": range_cursor})
+
+    assert_error(response, 400, InvalidCursor.default_code)
+    assert_error(other, 400, InvalidCursor.default_code)
+
+
+def test_pull_range_cursor_older_than_purged_tombstones_is_reset(api, category):
+    products = [make_product(category) for _ in range(4)]
+    range_cursor = pull(api, "products", limit=1, parallel="1")["parallel_cursors"][0]
+    products[0].delete()
+    tombstones_purge(older_than=timedelta(0))
+
+    page = pull(api, "products", limit=1, cursor=range_cursor)
+
+    assert page["reset"] is True
+    assert upserted_ids([page]) == [str(products[1].id)]

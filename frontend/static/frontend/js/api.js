@@ -47,11 +47,13 @@ export function getConfig(token) {
 
 /**
  * GET one page of a collection.
+ * @param {{parallel?: boolean}} [options] `parallel`: on a first page, ask for `parallel_cursors`
  * @returns {Promise<string>} the page's JSON text, as sent (it is stored as it is)
  */
-export function pull(collection, cursor, limit, token) {
+export function pull(collection, cursor, limit, token, { parallel = false } = {}) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (cursor) params.set('cursor', cursor);
+  if (parallel) params.set('parallel', '1');
   return request(`/api/sync/pull/${encodeURIComponent(collection)}/?${params}`, { token, text: true });
 }
 

@@ -11,7 +11,7 @@ import * as db from './db.js';
 import { SyncError, toSyncError } from './errors.js';
 import { pushOutbox } from './outbox.js';
 import { LOCK_NAME, abandonUnit, completeUnit, nextUnit, startUnit } from './queue.js';
-import { replaySegments } from './segments.js';
+import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
 
 export { LOCK_NAME };
 /** BroadcastChannel carrying engine events to every page. */
@@ -22,6 +22,8 @@ export const SYNC_TAG = 'offline-sync';
 export const PERIODIC_TAG = 'offline-sync-periodic';
 /** A fresh download asks for pages this big (the protocol's guaranteed minimum cap). */
 const FRESH_PAGE_SIZE = 5000;
+/** Pages of a planned first download fetched at the same time (a 2-core server answers two at once). */
+const PARALLEL_PAGES = 2;
 /** A collection with more stored segments than this is compacted after a sync. */
 const COMPACT_AFTER = 64;
 
@@ -50,7 +52,8 @@ export function clientIdGet() {
  * be most of the client's work. Falls back to a full decode if the page is
  * not laid out as this server sends it.
  * @param {string} text
- * @returns {{cursor: string, has_more: boolean, reset: boolean, deletes: string[], upserts: number}}
+ * @returns {{cursor: string, has_more: boolean, reset: boolean, deletes: string[], upserts: number,
+ *            parallel_cursors?: string[]}}
  */
 export function summarize(text) {
   const KEY = '"version":';
@@ -65,7 +68,7 @@ export function summarize(text) {
   }
   let upserts = 0;
   for (let i = text.indexOf(KEY); i !== -1 && i < at; i = text.indexOf(KEY, i + KEY.length)) upserts += 1;
-  return { cursor: tail.cursor, has_more: tail.has_more, reset: tail.reset, deletes: tail.deletes, upserts };
+  return { ...tail, upserts };
 }
 
 export class SyncEngine extends EventTarget {
@@ -74,6 +77,7 @@ export class SyncEngine extends EventTarget {
     super();
     this.context = context;
     this.channel = new BroadcastChannel(CHANNEL_NAME);
+    this.segmentChannel = new BroadcastChannel(SEGMENT_CHANNEL_NAME);
     /** Tags this engine's messages, so its own page does not hear them twice. */
     this.id = crypto.randomUUID();
     /** @type {Map<string, number>} last segment number per collection, during a run */
@@ -198,23 +202,42 @@ export class SyncEngine extends EventTarget {
     for (const rejection of result.rejections) this.emit('rejected', rejection);
   }
 
-  /** Pull one collection until `has_more` is false; each page and its cursor in one transaction. */
+  /**
+   * Pull one collection until `has_more` is false; each page and its cursor in one transaction.
+   *
+   * A first download asks the server to plan it (`parallel_cursors`): those
+   * pages are fetched PARALLEL_PAGES at a time but stored strictly in order,
+   * so the stored cursor only ever covers pages that are stored. Otherwise the
+   * next page downloads while one is stored.
+   */
   async pull(unit, collection, config, token, stats) {
-    let cursor = (await db.getMeta(`cursor:${collection}`)) ?? null;
+    const cursor = (await db.getMeta(`cursor:${collection}`)) ?? null;
     let fresh = cursor === null;
     const limit = fresh ? Math.max(FRESH_PAGE_SIZE, config.page_size) : config.page_size;
+    const fetchPage = (from, options) => {
+      const page = api.pull(collection, from, limit, token, options);
+      page.catch(() => {}); // awaited in turn; avoids an unhandled rejection if an earlier step fails first
+      return page;
+    };
+    /** Pages requested, in the order they are stored. */
+    const inFlight = [fetchPage(cursor, { parallel: fresh })];
+    /** Planned pages not yet requested. */
+    let planned = [];
     let pages = 0;
-    let next = api.pull(collection, cursor, limit, token);
-    for (;;) {
-      const text = await next;
+    while (inFlight.length) {
+      const text = await inFlight.shift();
       const body = summarize(text);
-      if (body.has_more) {
-        // Download the next page while this one is stored.
-        next = api.pull(collection, body.cursor, limit, token);
-        next.catch(() => {}); // awaited next turn; avoids an unhandled rejection if storing fails first
+      if (body.reset) {
+        planned = []; // the server started over: the rest of a plan no longer holds
+        inFlight.length = 0;
+      } else if (body.parallel_cursors) {
+        planned = [...body.parallel_cursors];
       }
-      await db.writePage(collection, { text, reset: fresh || body.reset, cursor: body.cursor, seq: this.nextSeq(collection) });
-      cursor = body.cursor;
+      while (planned.length && inFlight.length < PARALLEL_PAGES) inFlight.push(fetchPage(planned.shift()));
+      if (body.has_more && !planned.length && !inFlight.length) inFlight.push(fetchPage(body.cursor));
+      const segment = { collection, seq: this.nextSeq(collection), text, reset: fresh || body.reset };
+      await db.writePage(collection, { ...segment, cursor: body.cursor });
+      this.segmentChannel.postMessage(segment);
       fresh = false;
       pages += 1;
       stats.pages += 1;
@@ -222,9 +245,9 @@ export class SyncEngine extends EventTarget {
       stats.deletes += body.deletes.length;
       stats.bytes += text.length;
       this.emit('syncprogress', {
-        unit, collection, pages, upserts: stats.upserts, deletes: stats.deletes, hasMore: body.has_more,
+        unit, collection, pages, upserts: stats.upserts, deletes: stats.deletes,
+        hasMore: inFlight.length > 0,
       });
-      if (!body.has_more) break;
     }
     if ((await db.countSegments(collection)) > COMPACT_AFTER) await this.compact(collection);
   }

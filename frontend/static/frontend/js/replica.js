@@ -12,7 +12,7 @@
 
 import * as db from './db.js';
 import { pendingOverlay } from './outbox.js';
-import { replaySegments } from './segments.js';
+import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
 
 const COLLECTIONS = ['categories', 'products', 'favourites'];
 
@@ -25,19 +25,38 @@ function indexed(product) {
   return product;
 }
 
+/** The list's order: by name, then id. */
 const bySortKey = (a, b) => (a._sort < b._sort ? -1 : a._sort > b._sort ? 1 : a.id < b.id ? -1 : 1);
 
-/** Merge two arrays sorted by `bySortKey` into one. */
-function mergeSorted(left, right) {
-  if (!left.length) return right;
-  if (!right.length) return left;
-  const out = new Array(left.length + right.length);
+/**
+ * Merge `added` (sorted by `bySortKey`, a page's worth) into `sorted` (the
+ * whole list): a new array. Each insertion point is found by galloping from
+ * the previous one, so a merge costs a few comparisons per added record and
+ * a plain copy of the rest, not a comparison per element of the list.
+ */
+function mergeSorted(sorted, added) {
+  if (!sorted.length) return added;
+  if (!added.length) return sorted;
+  const out = new Array(sorted.length + added.length);
   let i = 0;
-  let j = 0;
   let k = 0;
-  while (i < left.length && j < right.length) out[k++] = bySortKey(left[i], right[j]) <= 0 ? left[i++] : right[j++];
-  while (i < left.length) out[k++] = left[i++];
-  while (j < right.length) out[k++] = right[j++];
+  for (const item of added) {
+    let low = i;
+    let high = i;
+    for (let step = 1; high < sorted.length && bySortKey(sorted[high], item) < 0; step *= 2) {
+      low = high + 1;
+      high += step;
+    }
+    high = Math.min(high, sorted.length);
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (bySortKey(sorted[middle], item) < 0) low = middle + 1;
+      else high = middle;
+    }
+    while (i < low) out[k++] = sorted[i++];
+    out[k++] = item;
+  }
+  while (i < sorted.length) out[k++] = sorted[i++];
   return out;
 }
 
@@ -58,6 +77,22 @@ export class Replica extends EventTarget {
     this.keysStale = false;
     this.pending = [];
     this.loading = null;
+    /** @type {Map<string, Map<number, object>>} segments handed over by the engine, not yet applied */
+    this.offered = new Map(COLLECTIONS.map((c) => [c, new Map()]));
+    new BroadcastChannel(SEGMENT_CHANNEL_NAME).addEventListener('message', ({ data }) => {
+      if (data.seq > (this.seen.get(data.collection) ?? Infinity)) this.offered.get(data.collection).set(data.seq, data);
+    });
+  }
+
+  /**
+   * The stored segment after `seq`: the one the engine just handed over if it
+   * is that one, else read from IndexedDB.
+   */
+  async nextSegment(collection, seq) {
+    const offered = this.offered.get(collection);
+    const segment = offered.get(seq + 1);
+    for (const key of offered.keys()) if (key <= seq + 1) offered.delete(key);
+    return segment ?? (await db.readSegments(collection, seq, 1))[0];
   }
 
   /**
@@ -76,7 +111,7 @@ export class Replica extends EventTarget {
       const records = this.view.get(collection);
       // One segment per read: each is a page of up to 5,000 records, a few ms of work.
       for (let first = true; ; first = false) {
-        const [segment] = await db.readSegments(collection, this.seen.get(collection), 1);
+        const segment = await this.nextSegment(collection, this.seen.get(collection));
         if (!segment) break;
         if (!first) await yieldToPage();
         if (collection === 'products') this.applyProducts(segment);
@@ -104,23 +139,17 @@ export class Replica extends EventTarget {
       this.products = [];
     }
     const page = JSON.parse(segment.text);
-    let replaced = false;
-    const touched = new Set();
+    /** Ids whose earlier entry leaves the sorted list (null while none: a first download). */
+    let gone = null;
     for (const product of page.upserts) {
-      if (records.has(product.id)) replaced = true;
+      const size = records.size;
       records.set(product.id, indexed(product));
-      touched.add(product.id);
+      if (records.size === size) (gone ??= new Set()).add(product.id);
     }
-    for (const id of page.deletes) {
-      if (records.delete(id)) replaced = true;
-      touched.add(id);
-    }
-    const kept = replaced ? this.products.filter((p) => !touched.has(p.id)) : this.products;
-    const added = [];
-    for (const id of touched) {
-      const product = records.get(id);
-      if (product) added.push(product);
-    }
+    for (const id of page.deletes) if (records.delete(id)) (gone ??= new Set()).add(id);
+    const kept = gone ? this.products.filter((p) => !gone.has(p.id)) : this.products;
+    // A page names a record at most once; should one be upserted and deleted, the delete wins.
+    const added = page.deletes.length ? page.upserts.filter((p) => records.get(p.id) === p) : page.upserts;
     this.products = mergeSorted(kept, added.sort(bySortKey));
     this.keysStale = true;
   }
@@ -135,6 +164,7 @@ export class Replica extends EventTarget {
       for (const collection of COLLECTIONS) {
         this.view.get(collection).clear();
         this.overlays.get(collection).clear();
+        this.offered.get(collection).clear();
         this.seen.set(collection, 0);
       }
       this.products = [];

@@ -5,6 +5,12 @@
  */
 
 /**
+ * BroadcastChannel on which the engine hands each stored segment to the open
+ * pages, so that they need not read back from IndexedDB what was just written.
+ */
+export const SEGMENT_CHANNEL_NAME = 'offline-sync-segments';
+
+/**
  * Apply `segments` in order to `records` (a segment with `reset` clears first).
  * @param {Array<{text: string, reset: boolean}>} segments
  * @param {Map<string, object>} [records]

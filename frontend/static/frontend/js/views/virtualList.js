@@ -24,7 +24,8 @@ export class VirtualList {
     this.createRow = createRow;
     this.updateRow = updateRow;
     this.items = [];
-    this.indexById = new Map();
+    /** @type {Map<string, number>|null} position of each item by id, built when first needed */
+    this.positions = null;
     /** @type {Map<string, HTMLLIElement>} rows in the DOM, by item id */
     this.rows = new Map();
     this.frame = 0;
@@ -43,10 +44,16 @@ export class VirtualList {
    */
   setItems(items, { resetScroll = false } = {}) {
     this.items = items;
-    this.indexById = new Map(items.map((item, index) => [item.id, index]));
+    this.positions = null; // a list of 100,000 is replaced often during a sync: index it only on demand
     setVar(this.list, '--total-height', `${items.length * this.rowHeight}px`);
     if (resetScroll) this.viewport.scrollTop = 0;
     this.render();
+  }
+
+  /** @returns {number|undefined} the position of item `id` */
+  indexOf(id) {
+    this.positions ??= new Map(this.items.map((item, index) => [item.id, index]));
+    return this.positions.get(id);
   }
 
   schedule() {
@@ -67,7 +74,7 @@ export class VirtualList {
     for (let index = first; index <= last; index += 1) wanted.push(index);
     // Keep the focused row even when scrolled away, so focus is never lost.
     const focusedId = this.list.contains(document.activeElement) ? document.activeElement.closest('li')?.dataset.id : null;
-    const focusedIndex = focusedId === undefined || focusedId === null ? undefined : this.indexById.get(focusedId);
+    const focusedIndex = focusedId === undefined || focusedId === null ? undefined : this.indexOf(focusedId);
     if (focusedIndex !== undefined && (focusedIndex < first || focusedIndex > last)) {
       wanted.push(focusedIndex);
       wanted.sort((a, b) => a - b);
@@ -109,7 +116,7 @@ export class VirtualList {
    * @returns {boolean} whether the item is in the list
    */
   focusItem(id, selector = 'button') {
-    const index = this.indexById.get(id);
+    const index = this.indexOf(id);
     if (index === undefined) return false;
     this.scrollToIndex(index);
     this.render();
