@@ -16,7 +16,13 @@ import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
 
 const COLLECTIONS = ['categories', 'products', 'favourites'];
 
-const yieldToPage = () => new Promise((resolve) => setTimeout(resolve, 0));
+/** Let the page handle input and paint, then go on (ahead of other queued tasks where supported). */
+const yieldToPage = () => (globalThis.scheduler?.yield
+  ? globalThis.scheduler.yield()
+  : new Promise((resolve) => { setTimeout(resolve, 0); }));
+
+/** Records merged into the sorted list per task: a fraction of a page, so that no task nears 50 ms. */
+const CHUNK = 1250;
 
 /** Prepare a product for sorting and searching (lower-cased keys, computed once). */
 function indexed(product) {
@@ -114,7 +120,7 @@ export class Replica extends EventTarget {
         const segment = await this.nextSegment(collection, this.seen.get(collection));
         if (!segment) break;
         if (!first) await yieldToPage();
-        if (collection === 'products') this.applyProducts(segment);
+        if (collection === 'products') await this.applyProducts(segment);
         else replaySegments([segment], records);
         this.seen.set(collection, segment.seq);
       }
@@ -125,32 +131,46 @@ export class Replica extends EventTarget {
     }
     for (const product of this.overlays.get('products').values()) if (product) indexed(product);
     if (this.keysStale) {
-      this.searchKeys = this.products.map((p) => p._search);
-      this.keysStale = false;
+      this.updateSearchKeys();
+      await yieldToPage(); // the listeners re-run their search over 100,000 products: a task of its own
     }
     this.dispatchEvent(new CustomEvent('change'));
   }
 
-  /** Apply one products segment and merge its records into the sorted list. */
-  applyProducts(segment) {
-    const records = this.view.get('products');
+  updateSearchKeys() {
+    this.searchKeys = this.products.map((p) => p._search);
+    this.keysStale = false;
+  }
+
+  /** Apply one products segment: its records are merged into the sorted list a chunk per task. */
+  async applyProducts(segment) {
     if (segment.reset) {
-      records.clear();
+      this.view.get('products').clear();
       this.products = [];
+      this.keysStale = true;
     }
     const page = JSON.parse(segment.text);
+    for (let start = 0; start < page.upserts.length; start += CHUNK) {
+      if (start) await yieldToPage();
+      this.mergeProducts(page.upserts.slice(start, start + CHUNK), []);
+    }
+    // After every upsert of the page: should a record be upserted and deleted, the delete wins.
+    if (page.deletes.length) this.mergeProducts([], page.deletes);
+  }
+
+  /** Apply upserts and deletes to the products and keep the name-sorted list up to date. */
+  mergeProducts(upserts, deletes) {
+    const records = this.view.get('products');
     /** Ids whose earlier entry leaves the sorted list (null while none: a first download). */
     let gone = null;
-    for (const product of page.upserts) {
+    for (const product of upserts) {
       const size = records.size;
       records.set(product.id, indexed(product));
       if (records.size === size) (gone ??= new Set()).add(product.id);
     }
-    for (const id of page.deletes) if (records.delete(id)) (gone ??= new Set()).add(id);
+    for (const id of deletes) if (records.delete(id)) (gone ??= new Set()).add(id);
     const kept = gone ? this.products.filter((p) => !gone.has(p.id)) : this.products;
-    // A page names a record at most once; should one be upserted and deleted, the delete wins.
-    const added = page.deletes.length ? page.upserts.filter((p) => records.get(p.id) === p) : page.upserts;
-    this.products = mergeSorted(kept, added.sort(bySortKey));
+    this.products = mergeSorted(kept, upserts.sort(bySortKey));
     this.keysStale = true;
   }
 
@@ -235,6 +255,7 @@ export class Replica extends EventTarget {
     const categories = categoryId ? this.categoryWithDescendants(categoryId) : null;
     const favourites = favouritesOnly ? this.favouriteProductIds() : null;
     const overlay = this.overlays.get('products');
+    if (this.keysStale) this.updateSearchKeys(); // a search while a refresh is merging pages in
     const { products, searchKeys } = this;
     const out = [];
     for (let i = 0; i < products.length; i += 1) {
