@@ -48,6 +48,7 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation]) -> dict:
     """Apply `mutations` of one client in order; answer one result per mutation."""
     lock_versions()
     client, _ = SyncClient.objects.select_for_update().get_or_create(user=user, client_id=client_id)
+    fields = _WritableFields()
     results = []
     for mutation in mutations:
         if mutation.id <= client.last_mutation_id:
@@ -55,8 +56,8 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation]) -> dict:
             continue
         client.last_mutation_id = mutation.id
         try:
-            with transaction.atomic():
-                result = _apply(user, mutation)
+            with transaction.atomic():  # a rejected mutation leaves nothing behind
+                result = _apply(user, mutation, fields)
         except _Rejected as rejected:
             result = {
                 "status": "rejected",
@@ -69,18 +70,27 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation]) -> dict:
     return {"last_mutation_id": client.last_mutation_id, "results": results}
 
 
-def _apply(user, mutation: Mutation) -> dict:
+class _WritableFields(dict):
+    """The fields a write serializer accepts, built once per request (DRF builds them per instance)."""
+
+    def of(self, serializer_class, context: dict) -> frozenset:
+        if serializer_class not in self:
+            self[serializer_class] = frozenset(serializer_class(context=context).fields)
+        return self[serializer_class]
+
+
+def _apply(user, mutation: Mutation, fields: _WritableFields) -> dict:
     collection = registry.get(mutation.collection)
     if collection is None:
         raise _Rejected("unknown_collection")
     _check_may_write(user, collection)
     pk = _parse_pk(collection, mutation.record_id)
-    instance = collection.queryset_for(user).select_for_update().filter(pk=pk).first()
+    instance = collection.queryset_for(user).select_for_update().filter(pk=pk).order_by().first()
     if instance is None and collection.is_user_scoped and _belongs_to_another_user(collection, pk, user):
         raise _Rejected("forbidden")
     if mutation.op == "delete":
         return _delete(collection, instance, mutation)
-    return _upsert(user, collection, instance, pk, mutation)
+    return _upsert(user, collection, instance, pk, mutation, fields)
 
 
 def _belongs_to_another_user(collection: Collection, pk, user) -> bool:
@@ -123,10 +133,10 @@ def _delete(collection: Collection, instance, mutation: Mutation) -> dict:
     return {"status": "applied", "record": None}
 
 
-def _upsert(user, collection: Collection, instance, pk, mutation: Mutation) -> dict:
+def _upsert(user, collection: Collection, instance, pk, mutation: Mutation, fields: _WritableFields) -> dict:
     serializer_class = collection.write_serializer
     context = {"user": user, "collection": collection}
-    unknown = sorted(set(mutation.data) - set(serializer_class(context=context).fields))
+    unknown = sorted(set(mutation.data) - fields.of(serializer_class, context))
     if unknown:
         raise _Rejected("invalid", {name: ["Unknown field."] for name in unknown})
 
@@ -153,11 +163,11 @@ def _upsert(user, collection: Collection, instance, pk, mutation: Mutation) -> d
 
 
 def _save(serializer, extra: dict):
+    """Validate and save; called inside the mutation's own savepoint, which a rejection rolls back."""
     if not serializer.is_valid():
         raise _Rejected("invalid", serializer.errors)
     try:
-        with transaction.atomic():
-            return serializer.save(**extra)
+        return serializer.save(**extra)
     except IntegrityError as exc:
         raise _Rejected("invalid", {"non_field_errors": ["Conflicts with an existing record."]}) from exc
 

@@ -1,11 +1,13 @@
 """Reads of the sync protocol: change pages, single records, configuration."""
 
+import uuid
 from dataclasses import dataclass, field, replace
 from heapq import merge
 from itertools import islice
 from operator import itemgetter
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connections
 from django.db.models import QuerySet
 
 from syncapi.cursor import Cursor
@@ -159,9 +161,35 @@ def _range_page(collection: Collection, cursor: Cursor, state: SyncState, user) 
 
 
 def record_get(*, collection: Collection, pk) -> dict | None:
-    """The wire form of one record (None if it does not exist)."""
-    rows = fetch_rows(record_values(collection, collection.model._default_manager.filter(pk=pk)))
-    return record_dict(collection, rows[0]) if rows else None
+    """The wire form of one record (None if it does not exist).
+
+    A push answers with one record per mutation: the SELECT is compiled once
+    per collection and database, and only its primary-key parameter changes.
+    """
+    connection = connections[collection.model._default_manager.db]
+    key = (collection.name, connection.alias, connection.vendor)
+    if key not in _RECORD_SQL:
+        _RECORD_SQL[key] = _record_sql(collection, connection)
+    sql, params, at = _RECORD_SQL[key]
+    params = [*params[:at], collection.model._meta.pk.get_db_prep_value(pk, connection), *params[at + 1 :]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return record_dict(collection, row) if row else None
+
+
+_RECORD_SQL: dict[tuple, tuple[str, list, int]] = {}
+
+
+def _record_sql(collection: Collection, connection) -> tuple[str, list, int]:
+    """`record_get`'s SELECT for a marker primary key: (sql, params, index of the key's parameter)."""
+    pk_field = collection.model._meta.pk
+    marker = pk_field.to_python(str(uuid.uuid4())) if pk_field.get_internal_type() == "UUIDField" else -7_654_321
+    queryset = record_values(collection, collection.model._default_manager.filter(pk=marker))
+    sql, params = queryset.query.get_compiler(connection.alias).as_sql()
+    prepared = pk_field.get_db_prep_value(marker, connection)
+    [at] = [i for i, param in enumerate(params) if param == prepared]
+    return sql, list(params), at
 
 
 def config_get() -> dict:

@@ -5,8 +5,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 
 from catalogue.models import Category, Favourite, Product
+from catalogue.serializers import ProductWriteSerializer
 from syncapi.models import Tombstone
 from syncapi.registry import registry
 from tests.conftest import client_for, make_product
@@ -510,3 +512,34 @@ def test_push_cannot_reuse_the_id_of_another_users_deleted_favourite(user_api, o
     assert body["results"][0]["code"] == "forbidden"
     assert Tombstone.objects.filter(collection="favourites", record_id=taken_id, owner=str(other_user.pk)).exists()
     assert not Favourite.objects.filter(pk=taken_id).exists()
+
+
+def test_push_a_mutation_failing_on_a_database_constraint_leaves_nothing_and_later_ones_apply(
+    staff_api, products, monkeypatch
+):
+    # A unique constraint the serializer's validators could not foresee (a race): the save
+    # writes, then fails. Its half-done write must be rolled back and the request go on.
+    failing, other = products[0], products[1]
+    original_update = ProductWriteSerializer.update
+
+    def update_then_fail(self, instance, validated_data):
+        original_update(self, instance, validated_data)
+        if instance.pk == failing.pk:
+            raise IntegrityError("UNIQUE constraint failed (simulated race)")
+        return instance
+
+    monkeypatch.setattr(ProductWriteSerializer, "update", update_then_fail)
+    before = product_state(failing)
+
+    body = push(
+        staff_api,
+        [
+            product_upsert(1, failing, {"price": "77.00"}, version_of(failing)),
+            product_upsert(2, other, {"price": "66.00"}, version_of(other)),
+        ],
+    )
+
+    assert statuses(body) == ["rejected", "applied"]
+    assert body["results"][0]["code"] == "invalid"
+    assert product_state(failing) == before
+    assert body["results"][1]["record"]["price"] == "66.00"
