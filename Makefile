@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: run test lint test-sqlite test-postgres install install-dev chromium clean
+.PHONY: run test lint test-sqlite test-postgres install install-dev chromium bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ test-postgres: install-dev chromium
 	fi
 
 test: lint test-sqlite test-postgres
+
+# Every benchmark at full size, beside its floor; writes docs/benchmarks.md and
+# docs/img/benchmarks.png (about 15 minutes; needs PostgreSQL too).
+bench: install-dev chromium
+	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,27 +1,26 @@
 """Server pull throughput: the real endpoint against raw SQL + orjson of the same rows.
 
-Pages through every product of a fresh catalogue, once through the pull
-endpoint (in-process Django test client: URL routing, middleware, auth,
-cursor, snapshot, selector, orjson) and once through the floor — the same
-SELECT per page with a DB-API cursor, rows zipped into dicts, orjson — in
-alternating runs in the same process so machine noise hits both alike.
-Prints medians and ranges, and the ratio endpoint/floor.
+Pages through every product of a fresh catalogue through the pull endpoint
+twice — in-process (Django test client: URL routing, middleware, auth,
+cursor, snapshot, selector, orjson) and over HTTP (gunicorn on the same
+database, one keep-alive connection, as a client pages) — and through the
+floor: the same SELECT per page with a DB-API cursor, rows zipped into dicts,
+orjson. All three alternate in one process so machine noise hits them alike.
+Prints medians and ranges, and the ratios to the floor (goal ≥ 0.7).
 
     .venv/bin/python -m bench.pull_throughput --products 100000 --db sqlite postgres
 """
 
 import argparse
+import contextlib
+import http.client
 import json
-import os
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
+import urllib.parse
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+from bench.common import DATABASES, ROOT, Result, database, django_env, free_port, spread
 
 
 def _worker(products: int, limit: int, runs: int) -> dict:
@@ -78,11 +77,12 @@ def _worker(products: int, limit: int, runs: int) -> dict:
 
     client = Client(SERVER_NAME="127.0.0.1")
 
-    def endpoint() -> int:
+    def follow(get) -> int:
+        """Page through the products with `get(query) -> body bytes`; rows seen."""
         cursor, rows_seen = None, 0
         while True:
             query = {"limit": limit} if cursor is None else {"limit": limit, "cursor": cursor}
-            content = client.get("/api/sync/pull/products/", query).content
+            content = get(query)
             # Read only the trailing cursor fields: parsing the whole page is the
             # client's work, which the floor does not do either.
             body = orjson.loads(b"{" + content[content.rindex(b'"cursor":') :])
@@ -91,48 +91,84 @@ def _worker(products: int, limit: int, runs: int) -> dict:
             if not body["has_more"]:
                 return rows_seen
 
-    timings = {"endpoint": [], "floor": [], "plain": []}
-    endpoint(), floor()  # warm caches and connections
-    for _ in range(runs):
-        for name, fn in (("floor", floor), ("endpoint", endpoint), ("plain", plain)):
-            started = time.perf_counter()
-            seen = fn()
-            timings[name].append(time.perf_counter() - started)
-            assert seen == total, (name, seen, total)
+    def endpoint() -> int:
+        return follow(lambda query: client.get("/api/sync/pull/products/", query).content)
+
+    with _gunicorn() as connection_http:
+
+        def over_http() -> int:
+            def get(query):
+                connection_http.request("GET", "/api/sync/pull/products/?" + urllib.parse.urlencode(query))
+                response = connection_http.getresponse()
+                assert response.status == 200, response.status
+                return response.read()
+
+            return follow(get)
+
+        timings = {"endpoint": [], "http": [], "floor": [], "plain": []}
+        endpoint(), over_http(), floor()  # warm caches and connections
+        for _ in range(runs):
+            for name, fn in (("floor", floor), ("endpoint", endpoint), ("http", over_http), ("plain", plain)):
+                started = time.perf_counter()
+                seen = fn()
+                timings[name].append(time.perf_counter() - started)
+                assert seen == total, (name, seen, total)
     return {"vendor": connection.vendor, "rows": total, "timings": timings}
 
 
-def _run_worker(db: str, args) -> dict:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "false", "SECRET_KEY": "bench"}
-    scratch = None
-    if db == "sqlite":
-        scratch = tempfile.mkdtemp(prefix="bench-pull-")
-        env["DATABASE_URL"] = f"sqlite:///{scratch}/db.sqlite3"
-    else:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS bench_pull")
-            admin.execute("CREATE DATABASE bench_pull")
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/bench_pull"
+@contextlib.contextmanager
+def _gunicorn():
+    """gunicorn on this process's database (one worker: a paging client asks one page at a time);
+    yields a keep-alive connection to it."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "2"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.pull_throughput", "--worker", "--products", str(args.products),
-             "--limit", str(args.limit), "--runs", str(args.runs)],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        for _ in range(400):
+            with contextlib.suppress(OSError):
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                probe.request("GET", "/api/sync/config/")
+                probe.getresponse().read()
+                break
+            time.sleep(0.05)  # waiting for the server to listen, not a measurement
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        yield connection
+        connection.close()
     finally:
-        if db == "postgres":
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-                admin.execute("DROP DATABASE IF EXISTS bench_pull")
+        server.terminate()
+        server.wait(timeout=10)
 
 
-def _fmt(rows: int, seconds: list[float]) -> str:
-    rates = sorted(rows / s for s in seconds)
-    return f"{statistics.median(rates):>10,.0f} ({rates[0]:,.0f}–{rates[-1]:,.0f})"
+def _run_worker(db: str, products: int, limit: int, runs: int) -> dict:
+    with database(db, "pull") as url:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.pull_throughput", "--worker", "--products", str(products),
+             "--limit", str(limit), "--runs", str(runs)],
+            cwd=ROOT, env=django_env(url), check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def results_for(db: str, measured: dict) -> list[Result]:
+    """Rows/s of the endpoint in-process and over HTTP, each beside the floor of the same run."""
+    t, rows = measured["timings"], measured["rows"]
+    name = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[db]
+    floor = [rows / s for s in t["floor"]]
+    out = []
+    for key, how in (("endpoint", "in-process"), ("http", "over HTTP (gunicorn)")):
+        result = Result(
+            bench="Server pull throughput", case=f"{rows:,} products, {name}, {how}", unit="rows/s",
+            samples=[rows / s for s in t[key]], floor_samples=floor, higher_is_better=True,
+            floor="the endpoint's SELECT + orjson, same rows, same process", goal="ratio ≥ 0.7",
+        )  # fmt: skip
+        result.met = result.ratio >= 0.7
+        out.append(result)
+    return out
+
+
+def collect(quick: bool = False, dbs: tuple[str, ...] = DATABASES) -> list[Result]:
+    products, limit, runs = (60, 7, 1) if quick else (100_000, 5000, 5)
+    return [r for db in dbs for r in results_for(db, _run_worker(db, products, limit, runs))]
 
 
 def main():
@@ -148,14 +184,15 @@ def main():
         return
 
     print(f"Pull throughput, {args.products:,} products, pages of {args.limit}, {args.runs} runs (median, range)")
-    print(f"{'database':<10}{'rows':>8} {'endpoint rows/s':>28} {'raw SQL + orjson rows/s':>28} {'ratio':>6}"
-          f" {'plain columns rows/s':>28}")  # fmt: skip
+    print(f"{'database':<10}{'rows':>8} {'in-process rows/s':>26} {'over HTTP rows/s':>26} "
+          f"{'raw SQL + orjson rows/s':>26} {'ratios':>11} {'plain columns rows/s':>26}")  # fmt: skip
     for db in args.db:
-        result = _run_worker(db, args)
-        t, rows = result["timings"], result["rows"]
-        ratio = statistics.median(t["floor"]) / statistics.median(t["endpoint"])
-        print(f"{db:<10}{rows:>8,} {_fmt(rows, t['endpoint']):>28} {_fmt(rows, t['floor']):>28} {ratio:>6.2f}"
-              f" {_fmt(rows, t['plain']):>28}")  # fmt: skip
+        measured = _run_worker(db, args.products, args.limit, args.runs)
+        rows = measured["rows"]
+        local, remote = results_for(db, measured)
+        rate = {key: spread([rows / s for s in seconds]) for key, seconds in measured["timings"].items()}
+        print(f"{db:<10}{rows:>8,} {rate['endpoint']:>26} {rate['http']:>26} {rate['floor']:>26} "
+              f"{local.ratio:>5.2f} {remote.ratio:>5.2f} {rate['plain']:>26}")  # fmt: skip
     print("raw SQL + orjson: the endpoint's own SELECT run through a DB-API cursor, rows zipped into dicts, orjson;")
     print("plain columns: the same rows selected as stored (no wire text: differs from the payload), for reference.")
 

@@ -30,5 +30,6 @@ def test_pull_benchmark_runs_on_the_test_database_engine():
     )
     assert result.returncode == 0, result.stderr
     [row] = [line for line in result.stdout.splitlines() if line.startswith(db)]
-    [ratio] = re.findall(r"\s(\d+\.\d\d)\s", row)  # the only decimal column: endpoint / floor
-    assert float(ratio) > 0
+    ratios = re.findall(r"\s(\d+\.\d\d)\s", row)  # the only decimal columns: in-process and HTTP / floor
+    assert len(ratios) == 2
+    assert all(float(ratio) > 0 for ratio in ratios)

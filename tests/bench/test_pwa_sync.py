@@ -21,4 +21,6 @@ def test_pwa_sync_benchmark_runs():
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert re.search(r"^\s+200\s+\d", result.stdout, re.MULTILINE), result.stdout
+    assert re.search(r"^200 products, SQLite: trigger → usable\s+\d", result.stdout, re.MULTILINE), result.stdout
+    delta = r"^200 products, SQLite: 10 changed products, response bytes\s+\d"
+    assert re.search(delta, result.stdout, re.MULTILINE), result.stdout

@@ -1,0 +1,181 @@
+"""What every benchmark shares: fresh databases, a production-like server, results.
+
+Each benchmark module has a `main()` for its own table and a
+`collect(quick: bool) -> list[Result]` that `python -m bench` gathers into one
+report (`docs/benchmarks.md`). `quick` is the tiny size `make test` runs so
+that no benchmark rots; its numbers mean nothing.
+"""
+
+import contextlib
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+DATABASES = ("sqlite", "postgres")
+
+
+@dataclass
+class Result:
+    """One measured line of the report: the product's number beside its floor's, from the same run."""
+
+    bench: str  # which benchmark, e.g. "Push"
+    case: str  # what was measured, e.g. "1,000 mutations in one request, SQLite"
+    unit: str  # e.g. "ms", "rows/s"
+    samples: list[float]  # one value per run
+    floor_samples: list[float] = field(default_factory=list)  # the baseline, measured alternately in the same run
+    floor: str = ""  # what the baseline is
+    goal: str = ""  # e.g. "≤ 1,000 ms", "ratio ≥ 0.7"
+    met: bool | None = None  # None: no goal
+    higher_is_better: bool = False
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def floor_median(self) -> float | None:
+        return statistics.median(self.floor_samples) if self.floor_samples else None
+
+    @property
+    def ratio(self) -> float | None:
+        """Median ÷ floor median: for a time, how many times the floor it takes (≥ 1);
+        for a rate, what fraction of the floor's rate it reaches (≤ 1)."""
+        floor = self.floor_median
+        return self.median / floor if floor else None
+
+
+def spread(values: list[float], digits: int = 0) -> str:
+    """`median (min–max)` of `values`."""
+    ordered = sorted(values)
+    f = f"{{:,.{digits}f}}"
+    if len(ordered) == 1:
+        return f.format(ordered[0])
+    return f"{f.format(statistics.median(ordered))} ({f.format(ordered[0])}–{f.format(ordered[-1])})"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def database(db: str, name: str) -> Iterator[str]:
+    """A fresh, empty database for one benchmark: its DATABASE_URL. Dropped afterwards."""
+    if db == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as scratch:
+            yield f"sqlite:///{scratch}/db.sqlite3"
+        return
+    import psycopg
+
+    dbname = f"bench_{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {dbname}")
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+
+
+def django_env(url: str, **extra: str) -> dict:
+    """Environment of a production-like Django process (DEBUG off) on `url`."""
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "false", "SECRET_KEY": "bench",
+            "DATABASE_URL": url, **extra}  # fmt: skip
+
+
+def manage(env: dict, *args: str) -> None:
+    """Run a management command; a failure shows the command's own error."""
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+
+
+@contextlib.contextmanager
+def serve(
+    products: int,
+    db: str = "sqlite",
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    name: str = "serve",
+    access_log: Path | None = None,
+):
+    """A fresh catalogue of `products` served by gunicorn on loopback, like production
+    (DEBUG off, collected and hashed static files). Yields (base URL, DATABASE_URL).
+    `access_log`: a file gunicorn logs each request to, as "request status body-bytes"."""
+    with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
+        env = django_env(url, STATIC_ROOT=static)
+        manage(env, "migrate", "-v0")
+        manage(env, "seed_catalogue", "--products", str(products))
+        manage(env, "collectstatic", "--noinput", "-v0")
+        port = free_port()
+        command = ["-m", "gunicorn", "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+                   "--threads", str(threads)]  # fmt: skip
+        if access_log is not None:
+            command += ["--access-logfile", str(access_log), "--access-logformat", "%(r)s %(s)s %(B)s"]
+        server = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(400):
+                with contextlib.suppress(OSError):
+                    urllib.request.urlopen(base + "/api/sync/config/", timeout=1)
+                    break
+                time.sleep(0.05)  # waiting for the server to listen, not a measurement
+            else:
+                raise RuntimeError("gunicorn did not start")
+            yield base, url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def machine() -> dict:
+    """The machine and versions the numbers were measured on."""
+    memory, cpu = "", platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB"
+    chromium = ""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=20).stdout.strip()
+    postgres = ""
+    with contextlib.suppress(Exception):
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3) as conn:
+            postgres = "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0]
+    import sqlite3
+
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "sqlite": "SQLite " + sqlite3.sqlite_version,
+        "postgres": postgres,
+        "chromium": chromium,
+    }

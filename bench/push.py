@@ -1,0 +1,292 @@
+"""Push: 1,000 mutations in one request, and the same request replayed, beside plain SQL.
+
+A staff device pushes price and stock changes of existing products (the
+`products` collection, merge policy) through the real endpoint: the
+in-process Django test client with full middleware, Bearer token
+authentication, envelope validation, `mutations_apply` and the JSON answer.
+Each run uses a new client_id, so its mutation ids 1…n are new and, sent with
+the versions the client last pulled, every change applies; then the very same
+request body is sent again and every mutation must be answered `duplicate`.
+Any other answer, or rows not holding the pushed values, stops the benchmark.
+
+The floors, measured alternately with the endpoint in the same process:
+
+- apply: the same changes (price, stock and `updated_at`, which the endpoint
+  stores too) as one `executemany` of plain UPDATEs in one transaction. The
+  versioning triggers still fire, as they do for any write path, so the floor
+  is the database work a push cannot avoid, minus the protocol.
+- replay: reading the client's last mutation id (its row locked, as a writer
+  must) in one transaction and answering every mutation `duplicate`. A replay
+  changes nothing, so this is all the work a correct server has to do; there
+  is no plain-SQL equivalent of "the same UPDATEs" to compare with.
+
+    .venv/bin/python -m bench.push --mutations 1000 --runs 5 --db sqlite postgres
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from decimal import Decimal
+
+from bench import common
+from bench.common import Result
+
+LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+FLOOR_APPLY = "plain SQL UPDATEs of the same rows, one transaction"
+FLOOR_REPLAY = "reading the client's last mutation id, one transaction"
+PATH = "/api/sync/push/"
+QUICK = {"mutations": 50, "runs": 1, "products": 100}
+FULL = {"mutations": 1000, "runs": 5, "products": 5000}
+
+
+# --- In the worker process (Django set up on the benchmark's database) ------------------------
+
+
+def _expect(condition: bool, message: str) -> None:
+    """Fail loudly: a benchmark of wrong answers measures nothing (and `assert` vanishes under -O)."""
+    if not condition:
+        raise RuntimeError(message)
+
+
+def _timed(fn) -> tuple[object, float]:
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
+def _staff_device():
+    """A staff user (products are writable by staff only) and a test client holding its device token."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from syncapi.tokens import token_create
+
+    user = get_user_model().objects.create_user("bench-push", password=None, is_staff=True)
+    raw, _ = token_create(user=user, device_name="bench")
+    return user, Client(SERVER_NAME="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def _targets(count: int) -> list[uuid.UUID]:
+    """`count` active products spread over the catalogue (a fixed sample), not one neighbourhood of it."""
+    import random
+
+    from catalogue.models import Product
+
+    ids = sorted(Product.objects.filter(is_active=True).values_list("id", flat=True))
+    _expect(len(ids) >= count, f"{count} mutations need {count} active products; the catalogue has {len(ids)}")
+    return random.Random(1).sample(ids, count)
+
+
+def _current(ids: list[uuid.UUID]) -> list[dict]:
+    """The wire records of `ids` as a client last pulled them: the `base` and `base_version` of its edits."""
+    from catalogue.models import Product
+    from syncapi.registry import registry
+    from syncapi.serialization import fetch_rows, record_dict, record_values
+
+    products = registry.get("products")
+    rows = fetch_rows(record_values(products, Product.objects.filter(pk__in=ids)))
+    by_id = {row["id"]: row for row in (record_dict(products, r) for r in rows)}
+    return [by_id[str(pk)] for pk in ids]
+
+
+def _edited(record: dict) -> dict:
+    """The client's edit of one record: a cent dearer, one more in stock."""
+    return {"price": str(Decimal(record["price"]) + Decimal("0.01")), "stock": record["stock"] + 1}
+
+
+def _push_body(records: list[dict]) -> bytes:
+    """One push of every edit from a new client (ids from 1), encoded once: encoding is the client's work."""
+    import orjson
+
+    mutations = [
+        {"id": n, "collection": "products", "op": "upsert", "record_id": r["id"], "base_version": r["version"],
+         "data": _edited(r), "base": {"price": r["price"], "stock": r["stock"]}}
+        for n, r in enumerate(records, start=1)
+    ]  # fmt: skip
+    return orjson.dumps({"client_id": str(uuid.uuid4()), "mutations": mutations})
+
+
+def _expect_stored(records: list[dict]) -> None:
+    """Every row holds its edit (checked outside the timing)."""
+    from catalogue.models import Product
+
+    rows = Product.objects.filter(pk__in=[r["id"] for r in records]).values_list("id", "price", "stock")
+    stored = {str(pk): (price, stock) for pk, price, stock in rows}
+    wanted = {r["id"]: (Decimal(_edited(r)["price"]), _edited(r)["stock"]) for r in records}
+    wrong = [pk for pk, values in wanted.items() if stored.get(pk) != values]
+    _expect(not wrong, f"{len(wrong)} of {len(records)} rows do not hold the pushed values, e.g. {wrong[:3]}")
+
+
+def _expect_answer(response, status: str, count: int) -> None:
+    import orjson
+
+    _expect(response.status_code == 200, f"push answered {response.status_code}: {response.content[:500]!r}")
+    answer = orjson.loads(response.content)
+    statuses = Counter(result["status"] for result in answer["results"])
+    _expect(statuses == Counter({status: count}), f"expected {count} {status}, got {dict(statuses)}")
+    _expect(answer["last_mutation_id"] == count, f"last_mutation_id {answer['last_mutation_id']}, expected {count}")
+
+
+def _endpoint_run(http, ids: list[uuid.UUID]) -> dict[str, float]:
+    """One push of every edit, then the same request again: seconds of each."""
+    records = _current(ids)
+    body = _push_body(records)
+
+    def post():
+        return http.post(PATH, data=body, content_type="application/json")
+
+    response, apply_seconds = _timed(post)
+    _expect_answer(response, "applied", len(ids))
+    _expect_stored(records)
+    response, replay_seconds = _timed(post)
+    _expect_answer(response, "duplicate", len(ids))
+    _expect_stored(records)
+    return {"endpoint": apply_seconds, "endpoint_replay": replay_seconds}
+
+
+def _update_params(records: list[dict]) -> list[tuple]:
+    """The UPDATE parameters of every edit, as the database driver takes them (prepared outside the timing)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from catalogue.models import Product
+
+    field = Product._meta.get_field
+    now = field("updated_at").get_db_prep_value(timezone.now(), connection)
+    return [
+        (field("price").get_db_prep_value(Decimal(_edited(r)["price"]), connection), _edited(r)["stock"], now,
+         field("id").get_db_prep_value(uuid.UUID(r["id"]), connection))
+        for r in records
+    ]  # fmt: skip
+
+
+def _floor_apply(params: list[tuple]) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany("UPDATE catalogue_product SET price = %s, stock = %s, updated_at = %s WHERE id = %s", params)
+
+
+def _floor_replay(client: tuple, mutation_ids: range) -> list[dict]:
+    """What a replay needs at least: the client's remembered id, read under its row lock."""
+    from django.db import connection, transaction
+
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""  # SQLite: BEGIN IMMEDIATE locks already
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_mutation_id FROM syncapi_syncclient WHERE user_id = %s AND client_id = %s{lock}",
+                       client)  # fmt: skip
+        (last,) = cursor.fetchone()
+        return [{"id": n, "status": "duplicate"} for n in mutation_ids if n <= last]
+
+
+def _replaying_client(user, count: int) -> tuple:
+    """A client that already sent mutations 1…count: the floor replay's row, as the driver takes its key."""
+    from django.db import connection
+
+    from syncapi.models import SyncClient
+
+    client = SyncClient.objects.create(user=user, client_id=uuid.uuid4(), last_mutation_id=count)
+    return user.pk, SyncClient._meta.get_field("client_id").get_db_prep_value(client.client_id, connection)
+
+
+def _floor_run(client: tuple, ids: list[uuid.UUID]) -> dict[str, float]:
+    records = _current(ids)
+    params = _update_params(records)
+    _, apply_seconds = _timed(lambda: _floor_apply(params))
+    _expect_stored(records)
+    answers, replay_seconds = _timed(lambda: _floor_replay(client, range(1, len(ids) + 1)))
+    _expect(len(answers) == len(ids), f"floor replay answered {len(answers)} duplicates, expected {len(ids)}")
+    return {"floor": apply_seconds, "floor_replay": replay_seconds}
+
+
+def _worker(mutations: int, runs: int) -> dict:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    user, http = _staff_device()
+    ids = _targets(mutations)
+    client = _replaying_client(user, mutations)
+    steps = (lambda: _endpoint_run(http, ids), lambda: _floor_run(client, ids))
+    timings = {name: [] for name in ("endpoint", "endpoint_replay", "floor", "floor_replay")}
+    for run in range(runs + 1):  # run 0 warms caches, connections and the query plans: not kept
+        for step in steps if run % 2 else reversed(steps):  # alternate which goes first
+            for name, seconds in step().items():
+                if run:
+                    timings[name].append(seconds)
+    return {"vendor": connection.vendor, "mutations": mutations, "timings": timings}
+
+
+# --- In the parent process -------------------------------------------------------------------
+
+
+def measure(db: str, *, mutations: int, runs: int, products: int) -> dict:
+    """A fresh seeded database on `db`, measured by a worker process: its JSON."""
+    with common.database(db, "push") as url:
+        env = common.django_env(url)
+        common.manage(env, "migrate", "-v0")
+        common.manage(env, "seed_catalogue", "--products", str(products))
+        command = [sys.executable, "-m", "bench.push", "--worker", "--mutations", str(mutations), "--runs", str(runs)]
+        out = subprocess.run(command, cwd=common.ROOT, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"push worker on {db} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def results(db: str, measured: dict) -> list[Result]:
+    """The two report lines of one database: first pushes, and replays, in mutations/s."""
+    count, timings, label = measured["mutations"], measured["timings"], LABELS[db]
+
+    def rates(name: str) -> list[float]:
+        return [count / seconds for seconds in timings[name]]
+
+    return [
+        Result(bench="Push", case=f"{count:,} mutations in one request, {label}", unit="mutations/s",
+               samples=rates("endpoint"), floor_samples=rates("floor"), floor=FLOOR_APPLY, higher_is_better=True),
+        Result(bench="Push", case=f"the same request replayed ({count:,} duplicates), {label}", unit="mutations/s",
+               samples=rates("endpoint_replay"), floor_samples=rates("floor_replay"), floor=FLOOR_REPLAY,
+               higher_is_better=True),
+    ]  # fmt: skip
+
+
+def collect(quick: bool = False, dbs: tuple[str, ...] = common.DATABASES) -> list[Result]:
+    size = QUICK if quick else FULL
+    return [line for db in dbs for line in results(db, measure(db, **size))]
+
+
+def _print_table(lines: list[Result]) -> None:
+    """Medians and ranges; the ratio is computed here, not read from `Result.ratio`, so its meaning is fixed."""
+    width = max(len(line.case) for line in lines)
+    print(f"{'case':<{width}}  {'endpoint mutations/s':>28}  {'floor mutations/s':>28}  {'endpoint/floor':>14}")
+    for line in lines:
+        print(f"{line.case:<{width}}  {common.spread(line.samples):>28}  {common.spread(line.floor_samples):>28}"
+              f"  {line.median / line.floor_median:>14.4f}")  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mutations", type=int, default=FULL["mutations"])
+    parser.add_argument("--runs", type=int, default=FULL["runs"])
+    parser.add_argument("--products", type=int, default=FULL["products"])
+    parser.add_argument("--db", nargs="+", choices=common.DATABASES, default=list(common.DATABASES))
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(_worker(args.mutations, args.runs)))
+        return
+
+    lines = [line for db in args.db for line in
+             results(db, measure(db, mutations=args.mutations, runs=args.runs, products=args.products))]  # fmt: skip
+    print(f"Push, {args.products:,} products, {args.runs} runs (median, range)")
+    _print_table(lines)
+    print(f"floor, first push: {FLOOR_APPLY}; floor, replay: {FLOOR_REPLAY}.")
+    print("endpoint/floor: the fraction of the floor's rate the endpoint reaches (1: as fast as the floor).")
+
+
+if __name__ == "__main__":
+    main()
