@@ -9,10 +9,13 @@ where a goal is missed and why) are appended to the report.
     .venv/bin/python -m bench                 # everything, full size (about 15 minutes)
     .venv/bin/python -m bench --only pwa_sync --db sqlite
     .venv/bin/python -m bench --quick --out /tmp/report   # tiny sizes: checks it runs, numbers mean nothing
+    .venv/bin/python -m bench --render docs/benchmarks.json   # the report again from recorded samples
 """
 
 import argparse
+import dataclasses
 import importlib
+import json
 import statistics
 from pathlib import Path
 
@@ -72,7 +75,7 @@ def chart(results: list[Result], path: Path) -> None:
 
     groups: dict[tuple[str, str], list[Result]] = {}
     for r in results:
-        if r.floor_samples:
+        if r.floor_samples and max(r.samples + r.floor_samples) > 0:  # an all-zero count says nothing drawn
             groups.setdefault((r.bench, r.unit), []).append(r)
     if not groups:
         return
@@ -91,9 +94,13 @@ def chart(results: list[Result], path: Path) -> None:
             high = [max(values) - m for m, values in zip(medians, samples, strict=True)]
             axis.barh([p + offset for p in positions], medians, height=0.38, color=colour, label=label,
                       xerr=[low, high], capsize=2)  # fmt: skip
+        values = [v for r in rs for v in r.samples + r.floor_samples if v > 0]
+        if values and max(values) / min(values) > 50:
+            axis.set_xscale("log")  # e.g. a push beside its floor: orders of magnitude apart
         axis.set_yticks(list(positions), [r.case for r in rs], fontsize=7)
         axis.invert_yaxis()
-        axis.set_title(f"{bench} ({unit})", fontsize=9, loc="left")
+        axis.set_title(f"{bench} ({unit}{', log scale' if axis.get_xscale() == 'log' else ''})", fontsize=9,
+                       loc="left")  # fmt: skip
         axis.tick_params(axis="x", labelsize=7)
         axis.legend(fontsize=7, loc="lower right")
     figure.tight_layout()
@@ -102,8 +109,12 @@ def chart(results: list[Result], path: Path) -> None:
     plt.close(figure)
 
 
-def report(results: list[Result], out: Path, quick: bool) -> Path:
-    info = machine()
+def report(results: list[Result], out: Path, quick: bool, info: dict | None = None) -> Path:
+    """Write benchmarks.md, its chart, and benchmarks.json (every sample, to re-render with `--render`)."""
+    info = info or machine()
+    out.mkdir(parents=True, exist_ok=True)
+    raw = {"machine": info, "quick": quick, "results": [dataclasses.asdict(r) for r in results]}
+    (out / "benchmarks.json").write_text(json.dumps(raw, indent=1, ensure_ascii=False) + "\n")
     image = out / "img" / "benchmarks.png"
     chart(results, image)
     lines = [
@@ -137,7 +148,14 @@ def main():
     parser.add_argument("--db", nargs="+", choices=DATABASES, default=list(DATABASES))
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check that everything runs")
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="where benchmarks.md and img/ go")
+    parser.add_argument("--render", type=Path, help="re-render the report from a benchmarks.json, measuring nothing")
     args = parser.parse_args()
+    if args.render:
+        raw = json.loads(args.render.read_text())
+        results = [Result(**r) for r in raw["results"]]
+        print_table(results)
+        print(f"\nwrote {report(results, args.out, raw['quick'], raw['machine'])}")
+        return
     results = collect(args.only, args.quick, tuple(args.db))
     print_table(results)
     print(f"\nwrote {report(results, args.out, args.quick)}")

@@ -36,3 +36,14 @@ def test_bench_writes_one_report_with_every_benchmark_and_a_chart(tmp_path):
         assert f"| {bench} |" in report, bench
     assert "Quick run" in report
     assert (tmp_path / "img" / "benchmarks.png").stat().st_size > 0
+
+    rendered = tmp_path / "rendered"
+    again = subprocess.run(
+        [sys.executable, "-m", "bench", "--render", str(tmp_path / "benchmarks.json"), "--out", str(rendered)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert (rendered / "benchmarks.md").read_text() == report  # the same samples, the same report
