@@ -15,10 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 def production_env(**extra: str) -> dict:
-    """The environment of a production deployment behind TLS (settings read only the environment)."""
-    env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "DEBUG")}
-    return {**env, "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "false", "HTTPS": "true",
-            "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "shop.example.com", **extra}  # fmt: skip
+    """The environment of a production deployment behind TLS (settings read only the environment).
+
+    Built from scratch, not copied from this test process, whose environment
+    carries test-only switches (e.g. DJANGO_ALLOW_ASYNC_UNSAFE) a deployment must not have.
+    """
+    return {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "false", "HTTPS": "true",
+            "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "shop.example.com",
+            "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite:///:memory:"), **extra}  # fmt: skip
 
 
 def test_production_settings_pass_check_deploy_without_a_warning():
