@@ -1,12 +1,46 @@
 """Faults during a sync in real Chromium: nothing is lost, nothing is downloaded twice."""
 
 import json
+from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 from django.core.management import call_command
 
 from catalogue.models import Product
-from tests.frontend.browser import local_products, log_events, open_app, wait_for_log
+from tests.frontend.browser import (
+    idb_count,
+    local_products,
+    log_events,
+    mark,
+    open_app,
+    poll,
+    sign_in,
+    wait_for,
+    wait_for_log,
+    wait_until,
+)
+
+
+def stored_products(page) -> tuple[str, list[str]]:
+    """The products cursor and the JSON text of every stored products page, read from
+    IndexedDB in one transaction (a sync may be storing pages meanwhile)."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open('offline-sync');
+            open.onsuccess = () => {
+                const tx = open.result.transaction(['meta', 'segments']);
+                const cursor = tx.objectStore('meta').get('cursor:products');
+                const range = IDBKeyRange.bound(['products', 0], ['products', Infinity]);
+                const pages = tx.objectStore('segments').getAll(range);
+                tx.oncomplete = () => {
+                    open.result.close();
+                    resolve([cursor.result, pages.result.map((s) => s.text)]);
+                };
+                tx.onerror = () => reject(tx.error);
+            };
+            open.onerror = () => reject(open.error);
+        })"""
+    )
 
 
 def cursor_of(url: str) -> str | None:
@@ -45,3 +79,87 @@ def test_initial_sync_failing_on_page_k_resumes_at_page_k(context, prod_server, 
     assert cursor_of(retry[0]) == first_page["cursor"]
     assert all(cursor_of(url) is not None for url in retry)
     assert local_products(page) == Product.objects.filter(is_active=True).count()
+
+
+def test_a_push_whose_response_is_lost_is_retried_and_applied_once(app, context, django_user_model):
+    django_user_model.objects.create_user("pat", password="pat-password-1", is_staff=True)
+    start = sign_in(app, "pat", "pat-password-1")
+    wait_for(app, start, "synccomplete", "all")
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    pushes = []
+
+    def server(route):
+        """The real server; the first push is applied there, but its answer never arrives."""
+        response = route.fetch()
+        pushes.append((json.loads(route.request.post_data), json.loads(response.body())))
+        if len(pushes) == 1:
+            route.abort("connectionreset")
+        else:
+            route.fulfill(response=response)
+
+    context.route("**/api/sync/push/", server)
+    start = mark(app)
+    app.locator(f"li.product-row[data-id='{product.pk}'] button.row-open").click()
+    app.fill("#edit-price", "42.42")
+    app.click("#save-product")
+
+    assert wait_for(app, start, "syncerror", "catalogue")["code"] == "network"
+    wait_until(app, poll(f"window.__syncLog.slice({start}).some((e) => e.type === 'synccomplete')"))
+    (sent, applied), (resent, answered) = pushes
+    assert [m["id"] for m in resent["mutations"]] == [m["id"] for m in sent["mutations"]]  # the same ids
+    assert [r["status"] for r in applied["results"]] == ["applied"]
+    assert [r["status"] for r in answered["results"]] == ["duplicate"]
+    product.refresh_from_db()
+    assert product.price == Decimal("42.42")
+    assert product.version == applied["results"][0]["record"]["version"]  # written once, not again
+    assert idb_count(app, "outbox") == 0
+
+
+def test_worker_stopped_mid_sync_never_leaves_the_cursor_ahead_of_the_stored_pages(
+    context, prod_server, transactional_db
+):
+    call_command("seed_catalogue", products=12_000, categories=6, seed=8, verbosity=0)
+    held, first_page = [], {}
+
+    def server(route):
+        """The real server, except that page 2 hangs until the test lets it go."""
+        if first_page:
+            held.append(route)
+            return
+        response = route.fetch()
+        first_page.update(json.loads(response.body()))
+        route.fulfill(response=response)
+
+    context.route("**/api/sync/pull/products/**", server)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    versions = []
+    cdp.on("ServiceWorker.workerVersionUpdated", lambda event: versions.extend(event["versions"]))
+    cdp.send("ServiceWorker.enable")
+    open_app(page, prod_server.url)
+    wait_until(
+        page, poll("window.__syncLog.some((e) => e.type === 'syncprogress' && e.detail.collection === 'products')")
+    )
+    assert held  # page 2 was asked for and hangs
+
+    running = [v["versionId"] for v in versions if v["runningStatus"] == "running"]
+    cdp.send("ServiceWorker.stopWorker", {"versionId": running[-1]})
+    page.close()
+    for route in held:
+        route.abort("connectionreset")
+    context.unroute("**/api/sync/pull/products/**")
+
+    # What the stopped worker left behind (the browser may already be retrying the sync), read
+    # by a page of the origin that runs no app code: the cursor is exactly as far as the pages
+    # stored with it, never ahead of them.
+    probe = context.new_page()
+    probe.goto(prod_server.url + "/manifest.webmanifest")
+    cursor, texts = stored_products(probe)
+    # Each page is stored as it came, its own cursor included: the last one stored must be the
+    # one the replica resumes from.
+    assert cursor == json.loads(texts[-1])["cursor"]
+    probe.close()
+
+    app = open_app(context.new_page(), prod_server.url)  # starting the app again syncs (on resume)
+    wait_for_log(app, "e.type === 'synccomplete'", timeout_ms=60_000)
+    assert local_products(app) == Product.objects.filter(is_active=True).count()
