@@ -1,22 +1,28 @@
 """Faults during a sync in real Chromium: nothing is lost, nothing is downloaded twice."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 from django.core.management import call_command
 
-from catalogue.models import Product
+from catalogue.models import Favourite, Product
+from syncapi.models import SyncConfiguration
+from syncapi.services import tombstones_purge
 from tests.frontend.browser import (
     idb_count,
+    idb_meta,
     local_products,
     log_events,
     mark,
     open_app,
     poll,
     sign_in,
+    sync,
     wait_for,
     wait_for_log,
+    wait_for_pending_sync,
     wait_until,
 )
 
@@ -163,3 +169,70 @@ def test_worker_stopped_mid_sync_never_leaves_the_cursor_ahead_of_the_stored_pag
     app = open_app(context.new_page(), prod_server.url)  # starting the app again syncs (on resume)
     wait_for_log(app, "e.type === 'synccomplete'", timeout_ms=60_000)
     assert local_products(app) == Product.objects.filter(is_active=True).count()
+
+
+def favourite_offline(app, context, product) -> None:
+    """Favourite `product` with the network off: one unsent change in the outbox."""
+    context.set_offline(True)
+    app.locator(f"li.product-row[data-id='{product.pk}'] button.favourite").click()
+    wait_for_pending_sync(app)
+    assert idb_count(app, "outbox") == 1
+
+
+def record_pulls(context, collection: str) -> list[dict]:
+    """Every page of `collection` the app pulls from now on, as the server answered it."""
+    pages = []
+
+    def server(route):
+        response = route.fetch()
+        pages.append({"url": route.request.url, **json.loads(response.body())})
+        route.fulfill(response=response)
+
+    context.route(f"**/api/sync/pull/{collection}/**", server)
+    return pages
+
+
+def signed_in_user(app, django_user_model, username: str):
+    user = django_user_model.objects.create_user(username, password=f"{username}-password-1")
+    start = sign_in(app, username, f"{username}-password-1")
+    wait_for(app, start, "synccomplete", "all")
+    return user
+
+
+def test_schema_version_change_replaces_the_replica_and_keeps_unsent_changes(app, context, django_user_model):
+    user = signed_in_user(app, django_user_model, "vera")
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    favourite_offline(app, context, product)
+    SyncConfiguration.objects.update_or_create(pk=1, defaults={"schema_version": 2})
+    pages = record_pulls(context, "products")
+
+    start = mark(app)
+    context.set_offline(False)  # the pending Background Sync fires by itself
+    wait_for(app, start, "synccomplete", "favourites")
+    sync(app, "all")
+
+    assert Favourite.objects.filter(user=user, product=product).exists()  # the unsent change was kept and sent
+    assert cursor_of(pages[0]["url"]) is None  # products downloaded again from the beginning
+    assert idb_meta(app, "schemaVersion") == 2
+    assert local_products(app) == Product.objects.filter(is_active=True).count()
+    assert idb_count(app, "outbox") == 0
+
+
+def test_offline_longer_than_the_tombstone_retention_resets_and_keeps_unsent_changes(app, context, django_user_model):
+    user = signed_in_user(app, django_user_model, "wim")
+    product, doomed = Product.objects.filter(is_active=True).order_by("name")[:2]
+    favourite_offline(app, context, product)
+    doomed.delete()  # while the device is away ...
+    tombstones_purge(older_than=timedelta(0))  # ... and its tombstone is gone before it comes back
+    pages = record_pulls(context, "products")
+
+    start = mark(app)
+    context.set_offline(False)
+    wait_for(app, start, "synccomplete", "favourites")
+    sync(app, "all")
+
+    assert pages[0]["reset"] is True
+    assert Favourite.objects.filter(user=user, product=product).exists()
+    assert app.evaluate("(id) => window.offlineSync.replica.product(id) === undefined", str(doomed.pk))
+    assert local_products(app) == Product.objects.filter(is_active=True).count()
+    assert idb_count(app, "outbox") == 0
