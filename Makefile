@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: run test lint test-sqlite test-postgres install install-dev chromium bench clean
+.PHONY: run test lint test-sqlite test-postgres install install-dev chromium bench stress clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ test-postgres: install-dev chromium
 	fi
 
 test: lint test-sqlite test-postgres
+
+# The PostgreSQL stress test, hundreds of interleavings (make test runs 3): writer
+# processes and readers; every reader must end exactly equal to the server.
+STRESS_ROUNDS ?= 300
+stress: install-dev
+	DATABASE_URL='$(TEST_POSTGRES_URL)' STRESS_ROUNDS=$(STRESS_ROUNDS) $(VENV)/bin/pytest -q -p no:cacheprovider \
+		tests/syncapi/test_stress_postgres.py
 
 # Every benchmark at full size, beside its floor; writes docs/benchmarks.md and
 # docs/img/benchmarks.png (about 15 minutes; needs PostgreSQL too).
