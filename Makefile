@@ -78,7 +78,7 @@ stress: install-dev
 		tests/syncapi/test_stress_postgres.py
 
 # Every benchmark at full size, beside its floor; writes docs/benchmarks.md and
-# docs/img/benchmarks.png (about 15 minutes; needs PostgreSQL too).
+# docs/img/benchmarks.png (about 10 minutes; needs PostgreSQL too).
 bench: install-dev chromium
 	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench
 

@@ -6,7 +6,7 @@ writes it with the machine, the date and a chart to `docs/benchmarks.md` and
 `docs/img/benchmarks.png`. The notes in `bench/NOTES.md` (what each floor is,
 where a goal is missed and why) are appended to the report.
 
-    .venv/bin/python -m bench                 # everything, full size (about 15 minutes)
+    .venv/bin/python -m bench                 # everything, full size (about 10 minutes)
     .venv/bin/python -m bench --only pwa_sync --db sqlite
     .venv/bin/python -m bench --quick --out /tmp/report   # tiny sizes: checks it runs, numbers mean nothing
     .venv/bin/python -m bench --render docs/benchmarks.json   # the report again from recorded samples
