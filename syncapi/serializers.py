@@ -38,9 +38,10 @@ class StrictUUIDField(serializers.UUIDField):
 
 class MutationSerializer(serializers.Serializer):
     id = StrictIntegerField(min_value=1, max_value=MAX_INT64)
-    collection = StrictCharField(max_length=64)
+    # Not trimmed: " products" is an unknown collection, answered per mutation, not a broken body.
+    collection = StrictCharField(min_length=1, max_length=64, trim_whitespace=False)
     op = serializers.ChoiceField(choices=["upsert", "delete"])
-    record_id = StrictCharField(max_length=64)
+    record_id = StrictCharField(min_length=1, max_length=64, trim_whitespace=False)
     base_version = StrictIntegerField(min_value=0, max_value=MAX_INT64, allow_null=True, required=False, default=None)
     data = serializers.DictField(required=False, default=dict)
     base = serializers.DictField(required=False, allow_null=True, default=None)
@@ -52,8 +53,8 @@ class PushRequestSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    username = StrictCharField(max_length=150)
-    password = StrictCharField(max_length=1024, trim_whitespace=False)
+    username = StrictCharField(min_length=1, max_length=150)
+    password = StrictCharField(min_length=1, max_length=1024, trim_whitespace=False)
     device_name = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
 
 

@@ -120,7 +120,10 @@ class LoginView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=s.LoginSerializer, responses={200: s.LoginResponseSerializer, **_ERRORS})
+    @extend_schema(
+        request=s.LoginSerializer,
+        responses={200: s.LoginResponseSerializer, **_ERRORS, 429: OpenApiResponse(s.ErrorSerializer)},
+    )
     def post(self, request):
         form = s.LoginSerializer(data=request.data)
         if not form.is_valid():
