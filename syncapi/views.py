@@ -15,6 +15,7 @@ from syncapi.cursor import decode_cursor, encode_cursor
 from syncapi.errors import InvalidBody, InvalidCredentials, InvalidLimit, PayloadTooLarge, TooManyMutations
 from syncapi.models import SyncConfiguration
 from syncapi.push import Mutation, mutations_apply
+from syncapi.registry import registry
 from syncapi.selectors import changes_since, collection_get, config_get
 from syncapi.serialization import json_response
 from syncapi.tokens import token_create, token_revoke
@@ -43,13 +44,20 @@ def _parse_limit(raw: str | None) -> int:
 class PullView(APIView):
     @extend_schema(
         parameters=[
+            # The registered collections (the URLs are loaded after every app's sync.py registered).
+            OpenApiParameter("collection", str, OpenApiParameter.PATH, enum=[c.name for c in registry.collections()]),
             OpenApiParameter("cursor", str, description="Opaque cursor from the previous page."),
-            OpenApiParameter("limit", int, description="Page size; clamped to the server's maximum."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+                description="Page size; clamped to the server's maximum.",
+            ),
             OpenApiParameter(
                 "parallel",
-                bool,
-                description="On a first page (no cursor): also answer `parallel_cursors`, the rest of the download "
-                "as cursors that may be fetched at the same time and are applied in order.",
+                str,
+                description="`1` or `true` on a first page (no cursor): also answer `parallel_cursors`, the rest of "
+                "the download as cursors that may be fetched at the same time and are applied in order. Any other "
+                "value is the default, off (it is a hint, not a requirement).",
             ),
         ],
         responses={200: s.PullResponseSerializer, **_ERRORS},
