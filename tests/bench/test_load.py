@@ -5,24 +5,13 @@ in, downloads the catalogue, pulls deltas, pushes favourites and price
 changes, and fetches the floor's static file; every request must succeed.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-from django.db import connection
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import engine_under_test, run_bench
 
 
 def test_load_benchmark_runs_on_the_test_database_engine():
-    db = "postgres" if connection.vendor == "postgresql" else "sqlite"
-    env = dict(os.environ)
-    if db == "postgres":
-        env["BENCH_POSTGRES_URL"] = os.environ["DATABASE_URL"]
-    command = [sys.executable, "-m", "bench.load", "--clients", "3", "--duration", "1", "--warmup", "0.5",
-               "--products", "200", "--db", db]  # fmt: skip
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    db = engine_under_test()
+    result = run_bench("bench.load", "--clients", "3", "--duration", "1", "--warmup", "0.5", "--products", "200",
+                       "--db", db)  # fmt: skip
     assert result.returncode == 0, result.stderr
     [row] = [line for line in result.stdout.splitlines() if line.startswith(db)]
     database, clients, rate, _p50, _p95, _p99, errors, floor_rate, _floor_p99 = row.split()

@@ -5,30 +5,14 @@ that every mutation of the first request is applied and stored, and every one
 of the replay is answered `duplicate`.
 """
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-from django.db import connection
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import engine_under_test, run_bench
 
 
 def test_push_benchmark_runs_on_the_test_database_engine():
-    db = "postgres" if connection.vendor == "postgresql" else "sqlite"
-    env = dict(os.environ)
-    if db == "postgres":
-        env["BENCH_POSTGRES_URL"] = os.environ["DATABASE_URL"]
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.push", "--mutations", "20", "--products", "60", "--runs", "1", "--db", db],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    db = engine_under_test()
+    result = run_bench("bench.push", "--mutations", "20", "--products", "60", "--runs", "1", "--db", db)
     assert result.returncode == 0, result.stderr
     label = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[db]
     for case in (f"20 mutations in one request, {label}", f"the same request replayed (20 duplicates), {label}"):

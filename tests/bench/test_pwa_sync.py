@@ -5,21 +5,12 @@ app's `synccomplete` and a search answered from the replica.
 """
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import run_bench
 
 
 def test_pwa_sync_benchmark_runs():
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.pwa_sync", "--products", "200", "--runs", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_bench("bench.pwa_sync", "--products", "200", "--runs", "1")  # SQLite: its own database
     assert result.returncode == 0, result.stderr
     assert re.search(r"^200 products, SQLite: trigger → usable\s+\d", result.stdout, re.MULTILINE), result.stdout
     delta = r"^200 products, SQLite: 10 changed products, response bytes\s+\d"

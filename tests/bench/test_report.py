@@ -5,29 +5,11 @@ scratch directory: it checks that every benchmark runs and the report and its
 chart are written. No number is asserted (that is `bench/`'s job).
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-from django.db import connection
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import engine_under_test, run_bench
 
 
 def test_bench_writes_one_report_with_every_benchmark_and_a_chart(tmp_path):
-    db = "postgres" if connection.vendor == "postgresql" else "sqlite"
-    env = dict(os.environ)
-    if db == "postgres":
-        env["BENCH_POSTGRES_URL"] = os.environ["DATABASE_URL"]
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--db", db, "--out", str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_bench("bench", "--quick", "--db", engine_under_test(), "--out", str(tmp_path), timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
 
     report = (tmp_path / "benchmarks.md").read_text()
@@ -38,12 +20,6 @@ def test_bench_writes_one_report_with_every_benchmark_and_a_chart(tmp_path):
     assert (tmp_path / "img" / "benchmarks.png").stat().st_size > 0
 
     rendered = tmp_path / "rendered"
-    again = subprocess.run(
-        [sys.executable, "-m", "bench", "--render", str(tmp_path / "benchmarks.json"), "--out", str(rendered)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = run_bench("bench", "--render", str(tmp_path / "benchmarks.json"), "--out", str(rendered), timeout=120)
     assert again.returncode == 0, again.stderr[-3000:]
     assert (rendered / "benchmarks.md").read_text() == report  # the same samples, the same report
