@@ -19,7 +19,7 @@ import json
 import statistics
 from pathlib import Path
 
-from bench.common import DATABASES, ROOT, Result, machine, spread
+from bench.common import DATABASES, ROOT, Result, digits_for, machine, print_results, spread
 
 # In report order.
 MODULES = ("pwa_sync", "pull_throughput", "push", "load")
@@ -38,32 +38,17 @@ def _verdict(result: Result) -> str:
     return "" if result.met is None else ("met" if result.met else "**missed**")
 
 
-def _digits(result: Result) -> int:
-    return 1 if result.median < 100 else 0
-
-
 def table(results: list[Result]) -> list[str]:
     """The report's table, as Markdown lines."""
     lines = ["| benchmark | case | median (range) | floor, same run | ratio | goal | |",
              "|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in results:
-        digits = _digits(r)
+        digits = digits_for(r)
         floor = f"{spread(r.floor_samples, digits)} {r.unit}" if r.floor_samples else ""
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
         lines.append(f"| {r.bench} | {r.case} | {spread(r.samples, digits)} {r.unit} | {floor} | {ratio} "
                      f"| {r.goal} | {_verdict(r)} |")  # fmt: skip
     return lines
-
-
-def print_table(results: list[Result]) -> None:
-    print(f"\n{'case':<84} {'median (range)':>26} {'floor':>26} {'ratio':>6}  goal")
-    for r in results:
-        digits = _digits(r)
-        floor = f"{spread(r.floor_samples, digits)} {r.unit}" if r.floor_samples else ""
-        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
-        verdict = "" if r.met is None else ("  met" if r.met else "  MISSED")
-        print(f"{(r.bench + ': ' + r.case)[:84]:<84} {spread(r.samples, digits) + ' ' + r.unit:>26} {floor:>26} "
-              f"{ratio:>6}  {r.goal}{verdict}")  # fmt: skip
 
 
 def chart(results: list[Result], path: Path) -> None:
@@ -153,11 +138,11 @@ def main():
     if args.render:
         raw = json.loads(args.render.read_text())
         results = [Result(**r) for r in raw["results"]]
-        print_table(results)
+        print_results(results)
         print(f"\nwrote {report(results, args.out, raw['quick'], raw['machine'])}")
         return
     results = collect(args.only, args.quick, tuple(args.db))
-    print_table(results)
+    print_results(results)
     print(f"\nwrote {report(results, args.out, args.quick)}")
 
 

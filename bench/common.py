@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DATABASES = ("sqlite", "postgres")
+LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}  # how the report names them
 
 
 @dataclass
@@ -67,6 +68,24 @@ def spread(values: list[float], digits: int = 0) -> str:
     return f"{f.format(statistics.median(ordered))} ({f.format(ordered[0])}–{f.format(ordered[-1])})"
 
 
+def digits_for(result: Result) -> int:
+    """Decimals worth printing: one below 100, none above."""
+    return 1 if result.median < 100 else 0
+
+
+def print_results(results: list[Result], *, with_bench: bool = True) -> None:
+    """The results as a plain-text table: median (range), floor, ratio, goal and verdict."""
+    print(f"\n{'case':<84} {'median (range)':>26} {'floor':>26} {'ratio':>6}  goal")
+    for r in results:
+        digits = digits_for(r)
+        name = f"{r.bench}: {r.case}" if with_bench else r.case
+        floor = f"{spread(r.floor_samples, digits)} {r.unit}" if r.floor_samples else ""
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+        verdict = "" if r.met is None else ("  met" if r.met else "  MISSED")
+        print(f"{name[:84]:<84} {spread(r.samples, digits) + ' ' + r.unit:>26} {floor:>26} {ratio:>6}  "
+              f"{r.goal}{verdict}")  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -107,6 +126,35 @@ def manage(env: dict, *args: str) -> None:
 
 
 @contextlib.contextmanager
+def gunicorn(env: dict | None = None, *, workers: int = 2, threads: int = 4, access_log: Path | None = None):
+    """The project under gunicorn on a free loopback port, once it answers; yields its base URL.
+
+    `env`: the Django environment (default: this process's). `access_log`: a
+    file gunicorn logs each request to, as "request status body-bytes".
+    """
+    port = free_port()
+    command = ["-m", "gunicorn", "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+               "--threads", str(threads)]  # fmt: skip
+    if access_log is not None:
+        command += ["--access-logfile", str(access_log), "--access-logformat", "%(r)s %(s)s %(B)s"]
+    server = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(base + "/api/sync/config/", timeout=1)
+                break
+            time.sleep(0.05)  # waiting for the server to listen, not a measurement
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@contextlib.contextmanager
 def serve(
     products: int,
     db: str = "sqlite",
@@ -118,32 +166,14 @@ def serve(
 ):
     """A fresh catalogue of `products` served by gunicorn on loopback, like production
     (DEBUG off, collected and hashed static files). Yields (base URL, DATABASE_URL).
-    `access_log`: a file gunicorn logs each request to, as "request status body-bytes"."""
+    `access_log`: as for `gunicorn`."""
     with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
         env = django_env(url, STATIC_ROOT=static)
         manage(env, "migrate", "-v0")
         manage(env, "seed_catalogue", "--products", str(products))
         manage(env, "collectstatic", "--noinput", "-v0")
-        port = free_port()
-        command = ["-m", "gunicorn", "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-                   "--threads", str(threads)]  # fmt: skip
-        if access_log is not None:
-            command += ["--access-logfile", str(access_log), "--access-logformat", "%(r)s %(s)s %(B)s"]
-        server = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(400):
-                with contextlib.suppress(OSError):
-                    urllib.request.urlopen(base + "/api/sync/config/", timeout=1)
-                    break
-                time.sleep(0.05)  # waiting for the server to listen, not a measurement
-            else:
-                raise RuntimeError("gunicorn did not start")
+        with gunicorn(env, workers=workers, threads=threads, access_log=access_log) as base:
             yield base, url
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 def machine() -> dict:

@@ -65,9 +65,8 @@ import aiohttp
 import orjson
 
 from bench import common
-from bench.common import Result
+from bench.common import LABELS, Result
 
-LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 FLOOR_PATH = "/static/frontend/js/segments.js"
 FLOOR = "a 959-byte static file (WhiteNoise, same gunicorn, same clients and think time)"
 USERS = 20  # the simulated devices belong to this many users

@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.parse
 
-from bench.common import DATABASES, ROOT, Result, database, django_env, free_port, spread
+from bench.common import DATABASES, LABELS, ROOT, Result, database, django_env, gunicorn, spread
 
 
 def _worker(products: int, limit: int, runs: int) -> dict:
@@ -94,7 +94,7 @@ def _worker(products: int, limit: int, runs: int) -> dict:
     def endpoint() -> int:
         return follow(lambda query: client.get("/api/sync/pull/products/", query).content)
 
-    with _gunicorn() as connection_http:
+    with _keep_alive() as connection_http:
 
         def over_http() -> int:
             def get(query):
@@ -117,26 +117,15 @@ def _worker(products: int, limit: int, runs: int) -> dict:
 
 
 @contextlib.contextmanager
-def _gunicorn():
+def _keep_alive():
     """gunicorn on this process's database (one worker: a paging client asks one page at a time);
     yields a keep-alive connection to it."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "2"]
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(400):
-            with contextlib.suppress(OSError):
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                probe.request("GET", "/api/sync/config/")
-                probe.getresponse().read()
-                break
-            time.sleep(0.05)  # waiting for the server to listen, not a measurement
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        yield connection
-        connection.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with gunicorn(workers=1, threads=2) as base:
+        connection = http.client.HTTPConnection(urllib.parse.urlsplit(base).netloc, timeout=60)
+        try:
+            yield connection
+        finally:
+            connection.close()
 
 
 def _run_worker(db: str, products: int, limit: int, runs: int) -> dict:
@@ -152,7 +141,7 @@ def _run_worker(db: str, products: int, limit: int, runs: int) -> dict:
 def results_for(db: str, measured: dict) -> list[Result]:
     """Rows/s of the endpoint in-process and over HTTP, each beside the floor of the same run."""
     t, rows = measured["timings"], measured["rows"]
-    name = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[db]
+    name = LABELS[db]
     floor = [rows / s for s in t["floor"]]
     out = []
     for key, how in (("endpoint", "in-process"), ("http", "over HTTP (gunicorn)")):

@@ -33,9 +33,8 @@ from collections import Counter
 from decimal import Decimal
 
 from bench import common
-from bench.common import Result
+from bench.common import LABELS, Result
 
-LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 FLOOR_APPLY = "plain SQL UPDATEs of the same rows, one transaction"
 FLOOR_REPLAY = "reading the client's last mutation id, one transaction"
 PATH = "/api/sync/push/"

@@ -35,7 +35,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.common import CHROMIUM, ROOT, Result, django_env, serve, spread
+from bench.common import CHROMIUM, LABELS, ROOT, Result, django_env, print_results, serve
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -273,8 +273,7 @@ def measure(products: int, runs: int, db: str = "sqlite", workers: int = 2, delt
 
 def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
     """The report's lines for one catalogue size."""
-    name = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[db]
-    size = f"{products:,} products, {name}"
+    size = f"{products:,} products, {LABELS[db]}"
     usable = Result(
         bench="PWA initial sync", case=f"{size}: trigger → usable", unit="ms",
         samples=[r["usableMs"] for r in runs], floor_samples=[r["floorMs"] for r in runs],
@@ -330,15 +329,6 @@ def collect(quick: bool = False, dbs: tuple[str, ...] = ("sqlite",)) -> list[Res
     return out
 
 
-def print_table(results: list[Result]) -> None:
-    print(f"{'case':<78} {'median (range)':>22} {'floor':>22} {'ratio':>6}  goal")
-    for r in results:
-        floor = spread(r.floor_samples, 1) if r.floor_samples else ""
-        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
-        met = "" if r.met is None else (" met" if r.met else " MISSED")
-        print(f"{r.case:<78} {spread(r.samples, 1) + ' ' + r.unit:>22} {floor:>22} {ratio:>6}  {r.goal}{met}")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, nargs="+", default=[100_000])
@@ -353,7 +343,7 @@ def main():
         results += results_for(products, runs, args.db)
         worst = max(runs, key=lambda r: r["longestTaskMs"])
         print(f"  {products:,}: long tasks of the worst run [start ms, duration ms]: {worst['longTasks'][:12]}")
-    print_table(results)
+    print_results(results, with_bench=False)
 
 
 if __name__ == "__main__":
