@@ -182,6 +182,13 @@ def sign_in(page, username: str, password: str):
     return start
 
 
+def signed_in(page, django_user_model, username: str, *, is_staff: bool = False):
+    """A new user signed in through the app, once the sync that signing in starts is complete."""
+    user = django_user_model.objects.create_user(username, password=f"{username}-password-1", is_staff=is_staff)
+    wait_for(page, sign_in(page, username, f"{username}-password-1"), "synccomplete", "all")
+    return user
+
+
 def wait_idle(page):
     """Wait until no sync runs in any context (the Web Lock is free)."""
     return wait_until(

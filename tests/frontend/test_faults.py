@@ -18,7 +18,7 @@ from tests.frontend.browser import (
     mark,
     open_app,
     poll,
-    sign_in,
+    signed_in,
     sync,
     wait_for,
     wait_for_log,
@@ -88,9 +88,7 @@ def test_initial_sync_failing_on_page_k_resumes_at_page_k(context, prod_server, 
 
 
 def test_a_push_whose_response_is_lost_is_retried_and_applied_once(app, context, django_user_model):
-    django_user_model.objects.create_user("pat", password="pat-password-1", is_staff=True)
-    start = sign_in(app, "pat", "pat-password-1")
-    wait_for(app, start, "synccomplete", "all")
+    signed_in(app, django_user_model, "pat", is_staff=True)
     product = Product.objects.filter(is_active=True).order_by("name").first()
     pushes = []
 
@@ -192,15 +190,8 @@ def record_pulls(context, collection: str) -> list[dict]:
     return pages
 
 
-def signed_in_user(app, django_user_model, username: str):
-    user = django_user_model.objects.create_user(username, password=f"{username}-password-1")
-    start = sign_in(app, username, f"{username}-password-1")
-    wait_for(app, start, "synccomplete", "all")
-    return user
-
-
 def test_schema_version_change_replaces_the_replica_and_keeps_unsent_changes(app, context, django_user_model):
-    user = signed_in_user(app, django_user_model, "vera")
+    user = signed_in(app, django_user_model, "vera")
     product = Product.objects.filter(is_active=True).order_by("name").first()
     favourite_offline(app, context, product)
     SyncConfiguration.objects.update_or_create(pk=1, defaults={"schema_version": 2})
@@ -219,7 +210,7 @@ def test_schema_version_change_replaces_the_replica_and_keeps_unsent_changes(app
 
 
 def test_offline_longer_than_the_tombstone_retention_resets_and_keeps_unsent_changes(app, context, django_user_model):
-    user = signed_in_user(app, django_user_model, "wim")
+    user = signed_in(app, django_user_model, "wim")
     product, doomed = Product.objects.filter(is_active=True).order_by("name")[:2]
     favourite_offline(app, context, product)
     doomed.delete()  # while the device is away ...

@@ -9,8 +9,7 @@ from tests.frontend.browser import (
     idb_meta,
     mark,
     poll,
-    sign_in,
-    wait_for,
+    signed_in,
     wait_for_log,
     wait_until,
 )
@@ -18,12 +17,6 @@ from tests.frontend.browser import (
 
 def first_product() -> Product:
     return Product.objects.filter(is_active=True).order_by("name").first()
-
-
-def signed_in(app, django_user_model, username: str, *, is_staff: bool = False):
-    django_user_model.objects.create_user(username, password=f"{username}-password-1", is_staff=is_staff)
-    start = sign_in(app, username, f"{username}-password-1")
-    wait_for(app, start, "synccomplete", "all")
 
 
 def test_merge_conflict_shows_both_values_and_keeping_mine_reaches_the_server(app, context, django_user_model):

@@ -1,6 +1,6 @@
 """What the browser keeps: authenticated API answers never land in Cache Storage."""
 
-from tests.frontend.browser import sign_in, sync, wait_for
+from tests.frontend.browser import signed_in, sync
 
 CACHED_URLS = """async () => {
   const urls = [];
@@ -12,9 +12,7 @@ CACHED_URLS = """async () => {
 
 
 def test_worker_never_caches_api_answers_of_a_signed_in_sync(app, django_user_model):
-    django_user_model.objects.create_user("ida", password="ida-password-1")
-    start = sign_in(app, "ida", "ida-password-1")
-    wait_for(app, start, "synccomplete", "all")
+    signed_in(app, django_user_model, "ida")
     sync(app, "all")
 
     urls = app.evaluate(CACHED_URLS)

@@ -11,7 +11,7 @@ from tests.frontend.browser import (
     local_products,
     mark,
     poll,
-    sign_in,
+    signed_in,
     wait_for,
     wait_for_log,
     wait_idle,
@@ -29,8 +29,7 @@ FREE_DISK = "() => { IDBObjectStore.prototype.put = self.__put; }"
 
 
 def test_quota_exceeded_is_reported_keeps_the_outbox_and_recovers(app, context, django_user_model):
-    user = django_user_model.objects.create_user("quinn", password="quinn-password-1")
-    wait_for(app, sign_in(app, "quinn", "quinn-password-1"), "synccomplete", "all")
+    user = signed_in(app, django_user_model, "quinn")
     wait_idle(app)
     product = Product.objects.filter(is_active=True).order_by("name").first()
     context.set_offline(True)

@@ -16,7 +16,7 @@ from tests.frontend.browser import (
     open_app,
     poll,
     poll_async,
-    sign_in,
+    signed_in,
     since,
     sync,
     wait_for,
@@ -88,9 +88,7 @@ def test_offline_reload_shows_products_and_search_works(app, context):
 
 
 def test_favourite_toggled_offline_reaches_the_server_when_back_online(app, context, django_user_model):
-    user = django_user_model.objects.create_user("olga", password="olga-password-1")
-    start = sign_in(app, "olga", "olga-password-1")
-    wait_for(app, start, "synccomplete", "all")  # sync_on_login
+    user = signed_in(app, django_user_model, "olga")  # sync_on_login
     product = Product.objects.filter(is_active=True).order_by("name").first()
 
     context.set_offline(True)
@@ -180,8 +178,7 @@ IDB_QUEUE = """new Promise((resolve) => {
 
 
 def test_a_change_made_while_its_unit_runs_is_sent_by_a_sync_after_it(app, context, django_user_model):
-    user = django_user_model.objects.create_user("rita", password="rita-password-1")
-    wait_for(app, sign_in(app, "rita", "rita-password-1"), "synccomplete", "all")
+    user = signed_in(app, django_user_model, "rita")
     wait_idle(app)
     held = []
 
