@@ -18,11 +18,13 @@ from tests.frontend.browser import (
     mark,
     open_app,
     poll,
+    poll_async,
     signed_in,
     sync,
     wait_for,
     wait_for_log,
     wait_for_pending_sync,
+    wait_idle,
     wait_until,
 )
 
@@ -117,6 +119,61 @@ def test_a_push_whose_response_is_lost_is_retried_and_applied_once(app, context,
     assert product.price == Decimal("42.42")
     assert product.version == applied["results"][0]["record"]["version"]  # written once, not again
     assert idb_count(app, "outbox") == 0
+
+
+PENDING_SYNCS = """navigator.locks.query().then(
+    ({pending}) => pending.filter((lock) => lock.name === 'offline-sync').length)"""
+
+
+def test_a_lost_push_response_with_two_tabs_and_the_worker_racing_is_applied_once(
+    app, context, prod_server, django_user_model
+):
+    signed_in(app, django_user_model, "pat", is_staff=True)
+    second = open_app(context.new_page(), prod_server.url)
+    wait_idle(app)
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    pushes = []
+
+    def server(route):
+        """The real server; the first push is applied there, but its answer never arrives."""
+        response = route.fetch()
+        pushes.append((json.loads(route.request.post_data), json.loads(response.body())))
+        if len(pushes) == 1:
+            route.abort("connectionreset")
+        else:
+            route.fulfill(response=response)
+
+    context.route("**/api/sync/push/", server)
+    # The second tab holds the sync lock while all three contexts line up for it.
+    second.evaluate("""new Promise((held) => navigator.locks.request('offline-sync',
+        () => { held(); return new Promise((release) => { window.__release = release; }); }))""")
+    app.locator(f"li.product-row[data-id='{product.pk}'] button.row-open").click()
+    app.fill("#edit-price", "42.42")
+    app.click("#save-product")  # queues the change and triggers a Background Sync: the worker waits for the lock
+    wait_until(app, poll_async(f"(await {PENDING_SYNCS}) === 1"))
+    app.evaluate("window.__race = [window.offlineSync.offlineDataSync('all').then(() => 'ok', (e) => e.code)]")
+    second.evaluate("window.__race = [window.offlineSync.offlineDataSync('all').then(() => 'ok', (e) => e.code)]")
+    wait_until(app, poll_async(f"(await {PENDING_SYNCS}) === 3"))
+    second.evaluate("window.__release()")
+
+    outcomes = [page.evaluate("Promise.all(window.__race)")[0] for page in (app, second)]
+    wait_idle(app)
+    wait_until(app, poll("window.__syncLog.some((e) => e.type === 'syncerror' && e.detail.code === 'network')"))
+    mutation_id = pushes[0][0]["mutations"][0]["id"]
+    carrying = [(sent, answer) for sent, answer in pushes if mutation_id in [m["id"] for m in sent["mutations"]]]
+    assert len(carrying) >= 2, "the change was sent again after its answer was lost"
+    results = [next(r for r in answer["results"] if r["id"] == mutation_id) for _, answer in carrying]
+    assert [r["status"] for r in results] == ["applied"] + ["duplicate"] * (len(carrying) - 1)
+    assert sorted(outcomes).count("network") <= 1  # at most one context lost the answer; the others completed
+    product.refresh_from_db()
+    assert product.price == Decimal("42.42")
+    assert product.version == results[0]["record"]["version"]  # written once, never again
+    assert idb_count(app, "outbox") == 0
+    assert local_product_price(second, product.pk) == "42.42"
+
+
+def local_product_price(page, product_id) -> str:
+    return page.evaluate("(id) => window.offlineSync.replica.product(id).price", str(product_id))
 
 
 def test_worker_stopped_mid_sync_never_leaves_the_cursor_ahead_of_the_stored_pages(

@@ -10,7 +10,9 @@ from tests.frontend.browser import (
     mark,
     poll,
     signed_in,
+    wait_for,
     wait_for_log,
+    wait_for_pending_sync,
     wait_until,
 )
 
@@ -79,3 +81,20 @@ def test_signing_out_online_revokes_the_device_token(app, django_user_model):
 
     assert DeviceToken.objects.filter(user__username="vera", revoked_at__isnull=True).count() == 0
     assert idb_meta(app, "auth") is None
+
+
+def test_signing_out_offline_wipes_at_once_and_revokes_the_token_when_back_online(app, context, django_user_model):
+    signed_in(app, django_user_model, "wim")
+    context.set_offline(True)
+    app.click("#sign-out")
+    app.locator("#sign-in").wait_for()
+    assert idb_meta(app, "auth") is None  # the user's data left the device at once
+    assert DeviceToken.objects.filter(user__username="wim", revoked_at__isnull=True).count() == 1
+    wait_for_pending_sync(app)  # queued for the revocation
+
+    start = mark(app)
+    context.set_offline(False)
+    wait_for(app, start, "synccomplete", "catalogue")  # the pending Background Sync fires by itself
+
+    assert DeviceToken.objects.filter(user__username="wim", revoked_at__isnull=True).count() == 0
+    assert idb_meta(app, "revokeTokens") == []

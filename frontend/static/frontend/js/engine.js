@@ -11,6 +11,7 @@ import * as db from './db.js';
 import { SyncError, toSyncError } from './errors.js';
 import { pushOutbox } from './outbox.js';
 import { LOCK_NAME, abandonUnit, completeUnit, nextUnit, startUnit } from './queue.js';
+import { revokePending } from './revocations.js';
 import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
 
 export { LOCK_NAME };
@@ -144,6 +145,7 @@ export class SyncEngine extends EventTarget {
     try {
       const token = (await db.getMeta('auth'))?.token ?? null;
       const config = await this.stage(unit, 'config', () => this.loadConfig(token));
+      await this.stage(unit, 'revoke', revokePending); // tokens of sign-outs made offline
       const collections = config.units[unit];
       if (!collections) throw new SyncError('unknown_unit', { unit });
       this.seqs.clear();

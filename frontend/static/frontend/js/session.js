@@ -6,7 +6,9 @@
 
 import * as api from './api.js';
 import * as db from './db.js';
-import { engine, signedIn, syncEvents } from './trigger.js';
+import { toSyncError } from './errors.js';
+import { revokeLater } from './revocations.js';
+import { engine, signedIn, syncEvents, triggerOfflineDataSync } from './trigger.js';
 
 /** @returns {Promise<{token: string, user: {id: number, username: string, is_staff: boolean}}|undefined>} */
 export function currentAuth() {
@@ -31,17 +33,23 @@ export function unsentChanges() {
 }
 
 /**
- * Sign out: revoke the token on the server (when reachable) and remove the
- * user's data, unsent changes included, from this device. Ask first if
- * `unsentChanges()` is not zero.
+ * Sign out: revoke the token on the server and remove the user's data,
+ * unsent changes included, from this device. Ask first if `unsentChanges()`
+ * is not zero. Offline, the data leaves the device at once and the token is
+ * revoked by the next sync (a background sync is queued for it).
  */
 export async function logout() {
   const auth = await currentAuth();
+  let revokeWhenOnline = false;
   if (auth?.token) {
     try {
       await api.logout(auth.token);
-    } catch {
-      // Offline or already revoked: the data still leaves this device now.
+    } catch (error) {
+      // Already revoked or expired: nothing left to do on the server.
+      if (toSyncError(error).retryable) {
+        await revokeLater(auth.token);
+        revokeWhenOnline = true;
+      }
     }
   }
   const config = await db.getMeta('config');
@@ -50,6 +58,7 @@ export async function logout() {
     .map(([name]) => name);
   await db.wipeUserData(userCollections);
   announce('signedout', {});
+  if (revokeWhenOnline) await triggerOfflineDataSync('catalogue');
 }
 
 function announce(type, detail) {
