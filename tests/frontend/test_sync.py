@@ -36,6 +36,29 @@ def visible_products() -> int:
     return Product.objects.filter(is_active=True).count()
 
 
+def listed_products(page) -> list[str]:
+    """The ids of the app's product list, in order, once the replica has read what was stored.
+
+    Checks on the way that each list entry's search key is that product's.
+    """
+    return page.evaluate(
+        """async () => {
+            const replica = window.offlineSync.replica;
+            await replica.refresh();
+            if (!replica.searchKeys.every((key, at) => key === replica.products[at]._search)) {
+                throw new Error('searchKeys out of step with products');
+            }
+            return replica.products.map((p) => p.id);
+        }"""
+    )
+
+
+def expected_order() -> list[str]:
+    """Visible products by name, then SKU (case-insensitive), then id."""
+    products = Product.objects.filter(is_active=True)
+    return [str(p.pk) for p in sorted(products, key=lambda p: (f"{p.name.lower()}\0{p.sku.lower()}", str(p.pk)))]
+
+
 def test_first_sync_fills_the_replica_with_whole_pages(app):
     assert local_products(app) == visible_products()
     assert idb_meta(app, "cursor:products")
@@ -59,6 +82,28 @@ def test_a_large_first_download_is_planned_and_stored_in_order(context, prod_ser
     assert local_products(page) == visible_products()
     assert idb_meta(page, "seq:products") == idb_count(page, "segments") - 1 == len(pulls)  # + categories
     assert idb_meta(page, "cursor:products") == fetched_cursor(page, pulls[-1])
+    assert listed_products(page) == expected_order()
+
+
+def test_the_product_list_stays_sorted_through_renames_deletes_and_deactivations(app):
+    assert listed_products(app) == expected_order()
+    products = list(Product.objects.filter(is_active=True).order_by("sku"))
+    renames = {0: "aaa first of all", 1: "Ärmel last but one", 2: "zzz last", 3: products[4].name.upper()}
+    for index, name in renames.items():
+        products[index].name = name  # the last one ties with another product's name: the SKU decides
+        products[index].save()
+    for product in products[5:8]:
+        product.delete()
+    for product in products[8:10]:
+        product.is_active = False
+        product.save()
+    for n in range(3):
+        Product.objects.create(
+            sku=f"NEW-{n}", name=f"New product {n}", price="1.00", stock=1, category=products[0].category
+        )
+
+    sync(app, "catalogue")
+    assert listed_products(app) == expected_order()
 
 
 def test_worker_runs_a_triggered_sync(app):

@@ -118,6 +118,9 @@ async function updateRejections() {
 // --- the replica follows the syncs ----------------------------------------------------------
 
 const refreshSoon = throttle(() => replica.refresh().catch(reportError), REFRESH_INTERVAL_MS);
+/** While a sync streams pages, each page handed over on the channel is applied (at most one refresh per interval). */
+const applyOfferedSoon = throttle(() => replica.refresh({ offeredOnly: true }).catch(reportError), REFRESH_INTERVAL_MS);
+replica.addEventListener('offered', applyOfferedSoon);
 
 /** Forget the replica in memory and load it again (after a sign-out wiped user data). */
 async function reloadReplica() {
@@ -131,10 +134,7 @@ syncEvents.addEventListener('syncstart', () => {
   status.syncStarted();
   productList?.setDownloading(true);
 });
-syncEvents.addEventListener('syncprogress', ({ detail }) => {
-  status.syncProgress(detail);
-  refreshSoon();
-});
+syncEvents.addEventListener('syncprogress', ({ detail }) => status.syncProgress(detail)); // its page arrives as 'offered'
 syncEvents.addEventListener('synccomplete', async () => {
   status.syncEnded();
   notices.clearError();

@@ -24,46 +24,65 @@ const yieldToPage = () => (globalThis.scheduler?.yield
 /** Records merged into the sorted list per task: a fraction of a page, so that no task nears 50 ms. */
 const CHUNK = 1250;
 
-/** Prepare a product for sorting and searching (lower-cased keys, computed once). */
+/**
+ * Prepare a product for sorting and searching: its key, computed once, is the
+ * lower-cased name, a NUL and the lower-cased SKU. The list is sorted by that
+ * key (by name, then SKU), so one string serves both the order and the search.
+ */
 function indexed(product) {
-  product._sort = product.name.toLowerCase();
-  product._search = `${product._sort}\u0000${product.sku.toLowerCase()}`;
+  product._search = `${product.name.toLowerCase()}\u0000${product.sku.toLowerCase()}`;
   return product;
 }
 
-/** The list's order: by name, then id. */
-const bySortKey = (a, b) => (a._sort < b._sort ? -1 : a._sort > b._sort ? 1 : a.id < b.id ? -1 : 1);
+/** The list's order: by key (name, then SKU), then id. */
+const byKey = (a, b) => (a._search < b._search ? -1 : a._search > b._search ? 1 : a.id < b.id ? -1 : 1);
 
 /**
- * Merge `added` (sorted by `bySortKey`, a page's worth) into `sorted` (the
- * whole list): a new array. Each insertion point is found by galloping from
- * the previous one, so a merge costs a few comparisons per added record and
- * a plain copy of the rest, not a comparison per element of the list.
+ * Merge `added` (sorted by `byKey`, a page's worth) into the sorted `keys`
+ * and `items` (the whole list, as two parallel arrays): new arrays, built
+ * CHUNK records per task.
+ *
+ * Each insertion point is found by galloping from the previous one, so a
+ * merge costs a few comparisons per added record and a plain copy of the
+ * rest. The comparisons read the flat array of keys, not the records: with
+ * 100,000 records spread over the heap, reaching each one is most of the cost.
  */
-function mergeSorted(sorted, added) {
-  if (!sorted.length) return added;
-  if (!added.length) return sorted;
-  const out = new Array(sorted.length + added.length);
+async function mergeSorted(keys, items, added) {
+  const n = keys.length;
+  const outKeys = new Array(n + added.length);
+  const outItems = new Array(n + added.length);
+  /** Whether `keys[at]` (the record `items[at]`) sorts before `item`. */
+  const before = (at, key, item) => keys[at] < key || (keys[at] === key && items[at].id < item.id);
   let i = 0;
   let k = 0;
-  for (const item of added) {
+  for (let a = 0; a < added.length; a += 1) {
+    if (a && a % CHUNK === 0) await yieldToPage();
+    const item = added[a];
+    const key = item._search;
     let low = i;
     let high = i;
-    for (let step = 1; high < sorted.length && bySortKey(sorted[high], item) < 0; step *= 2) {
+    for (let step = 1; high < n && before(high, key, item); step *= 2) {
       low = high + 1;
       high += step;
     }
-    high = Math.min(high, sorted.length);
+    high = Math.min(high, n);
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (bySortKey(sorted[middle], item) < 0) low = middle + 1;
+      if (before(middle, key, item)) low = middle + 1;
       else high = middle;
     }
-    while (i < low) out[k++] = sorted[i++];
-    out[k++] = item;
+    while (i < low) {
+      outKeys[k] = keys[i];
+      outItems[k++] = items[i++];
+    }
+    outKeys[k] = key;
+    outItems[k++] = item;
   }
-  while (i < sorted.length) out[k++] = sorted[i++];
-  return out;
+  while (i < n) {
+    outKeys[k] = keys[i];
+    outItems[k++] = items[i++];
+  }
+  return [outKeys, outItems];
 }
 
 export class Replica extends EventTarget {
@@ -75,49 +94,57 @@ export class Replica extends EventTarget {
     this.seen = new Map(COLLECTIONS.map((c) => [c, 0]));
     /** @type {Map<string, Map<string, object|null>>} local changes not yet sent, per collection */
     this.overlays = new Map(COLLECTIONS.map((c) => [c, new Map()]));
-    /** @type {object[]} the server's products, sorted by name */
+    /** @type {object[]} the server's products, sorted by name (then SKU, then id) */
     this.products = [];
-    /** @type {string[]} search text of `products[i]`, a flat array: the search loop's hot path */
+    /** @type {string[]} the key (search text) of `products[i]`, a flat array: the hot path of search and merge */
     this.searchKeys = [];
-    /** Set when `products` changed and `searchKeys` must follow. */
-    this.keysStale = false;
     this.pending = [];
     this.loading = null;
     /** @type {Map<string, Map<number, object>>} segments handed over by the engine, not yet applied */
     this.offered = new Map(COLLECTIONS.map((c) => [c, new Map()]));
     new BroadcastChannel(SEGMENT_CHANNEL_NAME).addEventListener('message', ({ data }) => {
-      if (data.seq > (this.seen.get(data.collection) ?? Infinity)) this.offered.get(data.collection).set(data.seq, data);
+      if (data.seq > (this.seen.get(data.collection) ?? Infinity)) {
+        this.offered.get(data.collection).set(data.seq, data);
+        this.dispatchEvent(new CustomEvent('offered', { detail: { collection: data.collection, seq: data.seq } }));
+      }
     });
   }
 
   /**
-   * The stored segment after `seq`: the one the engine just handed over if it
-   * is that one, else read from IndexedDB.
+   * The stored segment after `seq`: the one the engine handed over if it is
+   * that one, else (unless `offeredOnly`) read from IndexedDB.
    */
-  async nextSegment(collection, seq) {
+  async nextSegment(collection, seq, offeredOnly) {
     const offered = this.offered.get(collection);
     const segment = offered.get(seq + 1);
-    for (const key of offered.keys()) if (key <= seq + 1) offered.delete(key);
-    return segment ?? (await db.readSegments(collection, seq, 1))[0];
+    if (segment || !offeredOnly) for (const key of offered.keys()) if (key <= seq + 1) offered.delete(key);
+    return segment ?? (offeredOnly ? undefined : (await db.readSegments(collection, seq, 1))[0]);
   }
 
   /**
    * Read what was stored since the last call and update the view.
    * Concurrent calls queue behind each other.
+   *
+   * With `offeredOnly`, only the segments the engine handed over on the
+   * channel are applied, up to the first one missing: a sync's pages arrive
+   * there, after its progress events, and reading them from IndexedDB
+   * instead would read each twice. A full refresh (the default; after a sync
+   * ends) reads whatever is missing from IndexedDB.
+   * @param {{offeredOnly?: boolean}} [options]
    * @fires Replica#change
    */
-  refresh() {
-    const run = () => this.load();
+  refresh({ offeredOnly = false } = {}) {
+    const run = () => this.load(offeredOnly);
     this.loading = (this.loading ?? Promise.resolve()).then(run, run);
     return this.loading;
   }
 
-  async load() {
+  async load(offeredOnly = false) {
     for (const collection of COLLECTIONS) {
       const records = this.view.get(collection);
       // One segment per read: each is a page of up to 5,000 records, a few ms of work.
       for (let first = true; ; first = false) {
-        const segment = await this.nextSegment(collection, this.seen.get(collection));
+        const segment = await this.nextSegment(collection, this.seen.get(collection), offeredOnly);
         if (!segment) break;
         if (!first) await yieldToPage();
         if (collection === 'products') await this.applyProducts(segment);
@@ -130,16 +157,8 @@ export class Replica extends EventTarget {
       this.overlays.set(collection, pendingOverlay(this.view.get(collection), this.pending, collection));
     }
     for (const product of this.overlays.get('products').values()) if (product) indexed(product);
-    if (this.keysStale) {
-      this.updateSearchKeys();
-      await yieldToPage(); // the listeners re-run their search over 100,000 products: a task of its own
-    }
+    await yieldToPage(); // the listeners re-run their search over 100,000 products: a task of its own
     this.dispatchEvent(new CustomEvent('change'));
-  }
-
-  updateSearchKeys() {
-    this.searchKeys = this.products.map((p) => p._search);
-    this.keysStale = false;
   }
 
   /** Apply one products segment: its records are merged into the sorted list a chunk per task. */
@@ -147,19 +166,20 @@ export class Replica extends EventTarget {
     if (segment.reset) {
       this.view.get('products').clear();
       this.products = [];
-      this.keysStale = true;
+      this.searchKeys = [];
     }
     const page = JSON.parse(segment.text);
-    for (let start = 0; start < page.upserts.length; start += CHUNK) {
-      if (start) await yieldToPage();
-      this.mergeProducts(page.upserts.slice(start, start + CHUNK), []);
-    }
-    // After every upsert of the page: should a record be upserted and deleted, the delete wins.
-    if (page.deletes.length) this.mergeProducts([], page.deletes);
+    await yieldToPage();
+    await this.mergeProducts(page.upserts, page.deletes);
   }
 
-  /** Apply upserts and deletes to the products and keep the name-sorted list up to date. */
-  mergeProducts(upserts, deletes) {
+  /**
+   * Apply a page's upserts and deletes to the products and keep the sorted
+   * list up to date. The work is split into tasks of a few ms; the list
+   * (`products` with `searchKeys`) switches to the new one at the end, so a
+   * search in between sees the list as it was, whole.
+   */
+  async mergeProducts(upserts, deletes) {
     const records = this.view.get('products');
     /** Ids whose earlier entry leaves the sorted list (null while none: a first download). */
     let gone = null;
@@ -168,10 +188,25 @@ export class Replica extends EventTarget {
       records.set(product.id, indexed(product));
       if (records.size === size) (gone ??= new Set()).add(product.id);
     }
+    // After every upsert of the page: should a record be upserted and deleted, the delete wins.
     for (const id of deletes) if (records.delete(id)) (gone ??= new Set()).add(id);
-    const kept = gone ? this.products.filter((p) => !gone.has(p.id)) : this.products;
-    this.products = mergeSorted(kept, upserts.sort(bySortKey));
-    this.keysStale = true;
+    const added = gone ? upserts.filter((product) => records.get(product.id) === product) : upserts;
+    let keys = this.searchKeys;
+    let items = this.products;
+    if (gone) {
+      keys = [];
+      items = [];
+      this.products.forEach((product, at) => {
+        if (!gone.has(product.id)) {
+          keys.push(this.searchKeys[at]);
+          items.push(product);
+        }
+      });
+    }
+    await yieldToPage();
+    added.sort(byKey);
+    await yieldToPage();
+    [this.searchKeys, this.products] = await mergeSorted(keys, items, added);
   }
 
   /**
@@ -255,7 +290,6 @@ export class Replica extends EventTarget {
     const categories = categoryId ? this.categoryWithDescendants(categoryId) : null;
     const favourites = favouritesOnly ? this.favouriteProductIds() : null;
     const overlay = this.overlays.get('products');
-    if (this.keysStale) this.updateSearchKeys(); // a search while a refresh is merging pages in
     const { products, searchKeys } = this;
     const out = [];
     for (let i = 0; i < products.length; i += 1) {
