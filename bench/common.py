@@ -126,15 +126,26 @@ def manage(env: dict, *args: str) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict | None = None, *, workers: int = 2, threads: int = 4, access_log: Path | None = None):
+def gunicorn(
+    env: dict | None = None,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    access_log: Path | None = None,
+    keep_alive: int | None = None,
+):
     """The project under gunicorn on a free loopback port, once it answers; yields its base URL.
 
     `env`: the Django environment (default: this process's). `access_log`: a
     file gunicorn logs each request to, as "request status body-bytes".
+    `keep_alive`: seconds an idle keep-alive connection stays open (gunicorn's
+    default is 2).
     """
     port = free_port()
     command = ["-m", "gunicorn", "project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
                "--threads", str(threads)]  # fmt: skip
+    if keep_alive is not None:
+        command += ["--keep-alive", str(keep_alive)]
     if access_log is not None:
         command += ["--access-logfile", str(access_log), "--access-logformat", "%(r)s %(s)s %(B)s"]
     server = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
