@@ -12,7 +12,7 @@
 
 import * as db from './db.js';
 import { pendingOverlay } from './outbox.js';
-import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
+import { SEGMENT_CHANNEL_NAME, pageInParts, replaySegments } from './segments.js';
 
 const COLLECTIONS = ['categories', 'products', 'favourites'];
 
@@ -83,6 +83,30 @@ async function mergeSorted(keys, items, added) {
     outItems[k++] = items[i++];
   }
   return [outKeys, outItems];
+}
+
+/**
+ * A products page's records, parsed a part per task (see `pageInParts`); the
+ * whole text at once if it does not cut.
+ * @returns {Promise<{upserts: object[], deletes: string[]}>}
+ */
+async function parseInParts(text) {
+  const cut = pageInParts(text);
+  if (cut) {
+    try {
+      const upserts = [];
+      for (const part of cut.parts) {
+        for (const record of JSON.parse(`[${part}]`)) upserts.push(record);
+        await yieldToPage();
+      }
+      return { upserts, deletes: JSON.parse(cut.rest).deletes };
+    } catch {
+      // Not cut between records: parse it whole below.
+    }
+  }
+  const page = JSON.parse(text);
+  await yieldToPage();
+  return page;
 }
 
 export class Replica extends EventTarget {
@@ -168,8 +192,7 @@ export class Replica extends EventTarget {
       this.products = [];
       this.searchKeys = [];
     }
-    const page = JSON.parse(segment.text);
-    await yieldToPage();
+    const page = await parseInParts(segment.text);
     await this.mergeProducts(page.upserts, page.deletes);
   }
 
@@ -183,10 +206,14 @@ export class Replica extends EventTarget {
     const records = this.view.get('products');
     /** Ids whose earlier entry leaves the sorted list (null while none: a first download). */
     let gone = null;
-    for (const product of upserts) {
-      const size = records.size;
-      records.set(product.id, indexed(product));
-      if (records.size === size) (gone ??= new Set()).add(product.id);
+    for (let start = 0; start < upserts.length; start += CHUNK) {
+      if (start) await yieldToPage();
+      for (let at = start; at < Math.min(start + CHUNK, upserts.length); at += 1) {
+        const product = upserts[at];
+        const size = records.size;
+        records.set(product.id, indexed(product));
+        if (records.size === size) (gone ??= new Set()).add(product.id);
+      }
     }
     // After every upsert of the page: should a record be upserted and deleted, the delete wins.
     for (const id of deletes) if (records.delete(id)) (gone ??= new Set()).add(id);
@@ -203,10 +230,14 @@ export class Replica extends EventTarget {
         }
       });
     }
+    // The page sorted a chunk per task, the chunks merged into one sorted run.
+    let run = [];
+    for (let start = 0; start < added.length; start += CHUNK) {
+      await yieldToPage();
+      [, run] = await mergeSorted(run.map((product) => product._search), run, added.slice(start, start + CHUNK).sort(byKey));
+    }
     await yieldToPage();
-    added.sort(byKey);
-    await yieldToPage();
-    [this.searchKeys, this.products] = await mergeSorted(keys, items, added);
+    [this.searchKeys, this.products] = await mergeSorted(keys, items, run);
   }
 
   /**
