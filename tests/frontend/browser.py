@@ -189,6 +189,19 @@ def signed_in(page, django_user_model, username: str, *, is_staff: bool = False)
     return user
 
 
+def edit_price(page, product, price: str) -> None:
+    """Change a product's price through the staff form (the change is queued, then synced)."""
+    page.locator(f"li.product-row[data-id='{product.pk}'] button.row-open").click()
+    page.fill("#edit-price", price)
+    page.click("#save-product")
+
+
+def hold_sync_lock(page):
+    """Take the sync Web Lock in `page` until `window.__release()` is called there."""
+    page.evaluate("""new Promise((held) => navigator.locks.request('offline-sync',
+        () => { held(); return new Promise((release) => { window.__release = release; }); }))""")
+
+
 def wait_idle(page):
     """Wait until no sync runs in any context (the Web Lock is free)."""
     return wait_until(

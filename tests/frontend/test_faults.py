@@ -11,6 +11,8 @@ from catalogue.models import Favourite, Product
 from syncapi.models import SyncConfiguration
 from syncapi.services import tombstones_purge
 from tests.frontend.browser import (
+    edit_price,
+    hold_sync_lock,
     idb_count,
     idb_meta,
     local_products,
@@ -89,13 +91,14 @@ def test_initial_sync_failing_on_page_k_resumes_at_page_k(context, prod_server, 
     assert local_products(page) == Product.objects.filter(is_active=True).count()
 
 
-def test_a_push_whose_response_is_lost_is_retried_and_applied_once(app, context, django_user_model):
-    signed_in(app, django_user_model, "pat", is_staff=True)
-    product = Product.objects.filter(is_active=True).order_by("name").first()
+def lose_first_push_answer(context) -> list[tuple[dict, dict]]:
+    """Route pushes to the real server; the first is applied there, but its answer never arrives.
+
+    Returns the list that collects (request body, server answer) of every push.
+    """
     pushes = []
 
     def server(route):
-        """The real server; the first push is applied there, but its answer never arrives."""
         response = route.fetch()
         pushes.append((json.loads(route.request.post_data), json.loads(response.body())))
         if len(pushes) == 1:
@@ -104,10 +107,15 @@ def test_a_push_whose_response_is_lost_is_retried_and_applied_once(app, context,
             route.fulfill(response=response)
 
     context.route("**/api/sync/push/", server)
+    return pushes
+
+
+def test_a_push_whose_response_is_lost_is_retried_and_applied_once(app, context, django_user_model):
+    signed_in(app, django_user_model, "pat", is_staff=True)
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    pushes = lose_first_push_answer(context)
     start = mark(app)
-    app.locator(f"li.product-row[data-id='{product.pk}'] button.row-open").click()
-    app.fill("#edit-price", "42.42")
-    app.click("#save-product")
+    edit_price(app, product, "42.42")
 
     assert wait_for(app, start, "syncerror", "catalogue")["code"] == "network"
     wait_until(app, poll(f"window.__syncLog.slice({start}).some((e) => e.type === 'synccomplete')"))
@@ -132,24 +140,10 @@ def test_a_lost_push_response_with_two_tabs_and_the_worker_racing_is_applied_onc
     second = open_app(context.new_page(), prod_server.url)
     wait_idle(app)
     product = Product.objects.filter(is_active=True).order_by("name").first()
-    pushes = []
-
-    def server(route):
-        """The real server; the first push is applied there, but its answer never arrives."""
-        response = route.fetch()
-        pushes.append((json.loads(route.request.post_data), json.loads(response.body())))
-        if len(pushes) == 1:
-            route.abort("connectionreset")
-        else:
-            route.fulfill(response=response)
-
-    context.route("**/api/sync/push/", server)
+    pushes = lose_first_push_answer(context)
     # The second tab holds the sync lock while all three contexts line up for it.
-    second.evaluate("""new Promise((held) => navigator.locks.request('offline-sync',
-        () => { held(); return new Promise((release) => { window.__release = release; }); }))""")
-    app.locator(f"li.product-row[data-id='{product.pk}'] button.row-open").click()
-    app.fill("#edit-price", "42.42")
-    app.click("#save-product")  # queues the change and triggers a Background Sync: the worker waits for the lock
+    hold_sync_lock(second)
+    edit_price(app, product, "42.42")  # queues the change and triggers a Background Sync: the worker waits for the lock
     wait_until(app, poll_async(f"(await {PENDING_SYNCS}) === 1"))
     app.evaluate("window.__race = [window.offlineSync.offlineDataSync('all').then(() => 'ok', (e) => e.code)]")
     second.evaluate("window.__race = [window.offlineSync.offlineDataSync('all').then(() => 'ok', (e) => e.code)]")

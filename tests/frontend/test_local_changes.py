@@ -5,6 +5,7 @@ from decimal import Decimal
 from catalogue.models import Product
 from syncapi.models import DeviceToken
 from tests.frontend.browser import (
+    edit_price,
     idb_count,
     idb_meta,
     mark,
@@ -26,9 +27,7 @@ def test_merge_conflict_shows_both_values_and_keeping_mine_reaches_the_server(ap
     product = first_product()
 
     context.set_offline(True)
-    app.locator(f"li.product-row[data-id='{product.pk}'] button.row-open").click()
-    app.fill("#edit-price", "99.99")
-    app.click("#save-product")
+    edit_price(app, product, "99.99")
     wait_until(app, poll("window.offlineSync.replica.pendingCount() === 1"))
     app.keyboard.press("Escape")  # close the product
     wait_until(app, poll("!document.getElementById('dialog').open"))

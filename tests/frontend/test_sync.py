@@ -8,6 +8,7 @@ from catalogue.models import Favourite, Product
 from syncapi.cursor import decode_cursor
 from tests.frontend.browser import (
     fence,
+    hold_sync_lock,
     idb_count,
     idb_meta,
     local_products,
@@ -181,8 +182,7 @@ def test_two_tabs_triggering_at_once_run_one_sync(app, context, prod_server):
     second = open_app(context.new_page(), prod_server.url)
     wait_for_log(second, "e.type === 'synccomplete'")
     # Hold the sync lock while both tabs trigger, so both requests really overlap.
-    app.evaluate("""new Promise((held) => navigator.locks.request('offline-sync',
-        () => { held(); return new Promise((release) => { window.__release = release; }); }))""")
+    hold_sync_lock(app)
     start = mark(app)
     app.evaluate("window.offlineSync.triggerOfflineDataSync('catalogue')")
     second.evaluate("window.offlineSync.triggerOfflineDataSync('catalogue')")

@@ -231,10 +231,11 @@ export class Replica extends EventTarget {
       });
     }
     // The page sorted a chunk per task, the chunks merged into one sorted run.
+    let runKeys = [];
     let run = [];
     for (let start = 0; start < added.length; start += CHUNK) {
       await yieldToPage();
-      [, run] = await mergeSorted(run.map((product) => product._search), run, added.slice(start, start + CHUNK).sort(byKey));
+      [runKeys, run] = await mergeSorted(runKeys, run, added.slice(start, start + CHUNK).sort(byKey));
     }
     await yieldToPage();
     [this.searchKeys, this.products] = await mergeSorted(keys, items, run);
