@@ -1,5 +1,7 @@
 """Automatic sync starts follow the server's configuration: each switch really turns its trigger on or off."""
 
+import time
+
 import pytest
 
 from tests.frontend.browser import (
@@ -123,8 +125,12 @@ def test_periodic_sync_registers_and_runs_in_the_worker(context, prod_server, ca
     regs = []
     periodic_allowed.on("ServiceWorker.workerRegistrationUpdated", lambda ev: regs.extend(ev["registrations"]))
     periodic_allowed.send("ServiceWorker.enable")
-    page.evaluate("navigator.serviceWorker.ready")  # CDP events arrive inside Playwright calls
-    registration_id = next(r["registrationId"] for r in regs if not r["isDeleted"])
+    registration_id = None
+    deadline = time.monotonic() + 15
+    while registration_id is None:  # CDP events arrive inside Playwright calls: keep making them until it came
+        assert time.monotonic() < deadline, "no ServiceWorker.workerRegistrationUpdated event"
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        registration_id = next((r["registrationId"] for r in regs if not r["isDeleted"]), None)
     start = mark(page)
     periodic_allowed.send(
         "ServiceWorker.dispatchPeriodicSyncEvent",
