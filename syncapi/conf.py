@@ -13,6 +13,10 @@ DEFAULTS = {
     "MAX_PUSH_MUTATIONS": 1000,
     "MAX_PUSH_BYTES": 2 * 1024 * 1024,
     "TOKEN_TTL_DAYS": 30,
+    # Each server process keeps the encoded records of first-download pages
+    # up to this many bytes (a 100,000-product catalogue is about 40 MB);
+    # 0 turns it off. See syncapi.page_cache.
+    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
 }
 
 

@@ -1,6 +1,7 @@
 """Reads of the sync protocol: change pages, single records, configuration."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from heapq import merge
 from itertools import islice
@@ -13,6 +14,7 @@ from django.db.models import QuerySet
 from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
 from syncapi.models import SyncConfiguration, SyncState, Tombstone
+from syncapi.page_cache import page_records, page_space, page_versions
 from syncapi.registry import Collection, registry
 from syncapi.serialization import fetch_rows, record_dict, record_values, split_page
 from syncapi.versioning import read_snapshot
@@ -21,7 +23,7 @@ from syncapi.versioning import read_snapshot
 @dataclass(frozen=True)
 class ChangePage:
     collection: str
-    upserts: list[dict]
+    upserts: Sequence[dict]  # a list, or the records of a cached page (EncodedRecords)
     deletes: list[str]
     cursor: Cursor
     has_more: bool
@@ -70,11 +72,13 @@ def changes_since(
     then one ordinary cursor for the tail), which a client may fetch at the
     same time and must apply in order (see docs/protocol-notes.md).
     """
-    with read_snapshot():
+    with read_snapshot() as own:
         state = sync_state_get()
         reset = cursor is not None and _needs_reset(cursor, state)
+        # Only a snapshot of committed rows may use the page cache (see syncapi.page_cache).
+        space = page_space(collection, state.epoch) if own else None
         if cursor is not None and cursor.until is not None and not reset:
-            return _range_page(collection, cursor, state, user)
+            return _range_page(collection, cursor, state, user, space)
         fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot
         after = 0 if fresh else cursor.version
         # A replica started after a purge, or already past it, lost nothing to it.
@@ -82,28 +86,16 @@ def changes_since(
 
         rows_qs = _visible(collection, collection.queryset_for(user), fresh).filter(version__gt=after)
         rows_qs = rows_qs.order_by("version")
-        rows = fetch_rows(record_values(collection, rows_qs)[: limit + 1])
-        tombstones = []
-        if not fresh:
-            tomb_qs = Tombstone.objects.filter(collection=collection.name, version__gt=after)
-            if collection.is_user_scoped:
-                tomb_qs = tomb_qs.filter(owner=str(user.pk))
-            tombstones = list(tomb_qs.order_by("version").values_list("version", "record_id")[: limit + 1])
-
-        if tombstones:
-            merged = list(
-                islice(merge(((row[1], row) for row in rows), tombstones, key=itemgetter(0)), limit)
-            )  # (version, row tuple or deleted id)
-            page = [item for _, item in merged]
-            last = merged[-1][0]
+        if fresh and space is not None:
+            versions = page_versions(rows_qs, limit + 1)
+            has_more, versions = len(versions) > limit, versions[:limit]
+            upserts, deletes = page_records(collection, rows_qs, versions, space), []
+            last = versions[-1] if versions else after
         else:
-            page = rows[:limit]
-            last = page[-1][1] if page else after
-        has_more = len(rows) + len(tombstones) > limit
+            upserts, deletes, last, has_more = _changes(collection, rows_qs, user, after, fresh, limit)
         at = Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last)
         planned = _plan(rows_qs, at, limit) if parallel and fresh and has_more else []
 
-    upserts, deletes = split_page(collection, page)
     return ChangePage(
         collection=collection.name,
         upserts=upserts,
@@ -113,6 +105,32 @@ def changes_since(
         reset=reset,
         parallel_cursors=planned,
     )
+
+
+def _changes(
+    collection: Collection, rows_qs: QuerySet, user, after: int, fresh: bool, limit: int
+) -> tuple[list[dict], list[str], int, bool]:
+    """(upserts, deletes, last version, has_more) of a page: rows and tombstones merged by version."""
+    rows = fetch_rows(record_values(collection, rows_qs)[: limit + 1])
+    tombstones = []
+    if not fresh:
+        tomb_qs = Tombstone.objects.filter(collection=collection.name, version__gt=after)
+        if collection.is_user_scoped:
+            tomb_qs = tomb_qs.filter(owner=str(user.pk))
+        tombstones = list(tomb_qs.order_by("version").values_list("version", "record_id")[: limit + 1])
+
+    if tombstones:
+        merged = list(
+            islice(merge(((row[1], row) for row in rows), tombstones, key=itemgetter(0)), limit)
+        )  # (version, row tuple or deleted id)
+        page = [item for _, item in merged]
+        last = merged[-1][0]
+    else:
+        page = rows[:limit]
+        last = page[-1][1] if page else after
+    has_more = len(rows) + len(tombstones) > limit
+    upserts, deletes = split_page(collection, page)
+    return upserts, deletes, last, has_more
 
 
 def _visible(collection: Collection, queryset: QuerySet, only_visible: bool) -> QuerySet:
@@ -140,7 +158,7 @@ def _plan(rows_qs: QuerySet, first: Cursor, limit: int) -> list[Cursor]:
     return cursors
 
 
-def _range_page(collection: Collection, cursor: Cursor, state: SyncState, user) -> ChangePage:
+def _range_page(collection: Collection, cursor: Cursor, state: SyncState, user, space: tuple | None) -> ChangePage:
     """One planned page: the visible rows in (version, until], then an ordinary cursor at `until`.
 
     A range only ever loses rows (to newer versions, delivered by the tail),
@@ -149,7 +167,10 @@ def _range_page(collection: Collection, cursor: Cursor, state: SyncState, user) 
     """
     rows_qs = _visible(collection, collection.queryset_for(user), True)
     rows_qs = rows_qs.filter(version__gt=cursor.version, version__lte=cursor.until).order_by("version")
-    upserts, _ = split_page(collection, fetch_rows(record_values(collection, rows_qs)))
+    if space is not None:
+        upserts = page_records(collection, rows_qs, page_versions(rows_qs), space)
+    else:
+        upserts, _ = split_page(collection, fetch_rows(record_values(collection, rows_qs)))
     return ChangePage(
         collection=collection.name,
         upserts=upserts,

@@ -5,6 +5,7 @@ The pull path builds records from `values_list()` tuples of wire values (see
 no per-value conversions, so it stays close to raw SQL speed.
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import orjson
@@ -16,9 +17,36 @@ from syncapi.registry import Collection
 from syncapi.wire import wire_column
 
 
+class EncodedRecords(Sequence):
+    """A page's records as the JSON array they are sent as; decoded only if read."""
+
+    __slots__ = ("json", "_count", "_records")
+
+    def __init__(self, json: bytes, count: int):
+        self.json = json
+        self._count = count
+        self._records = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if self._records is None:
+            self._records = orjson.loads(self.json)
+        return self._records[index]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"<EncodedRecords: {self._count} records, {len(self.json)} bytes>"
+
+
 def _default(value):
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, EncodedRecords):
+        return orjson.Fragment(value.json)
     raise TypeError(f"Cannot encode {type(value).__name__} as JSON")
 
 

@@ -180,11 +180,15 @@ def read_snapshot(using: str = DEFAULT_DB_ALIAS):
 
     A pull reads records and tombstones in two queries; without one snapshot a
     commit between them could make the page skip changes.
+
+    Yields True if the snapshot is a transaction of its own, which sees only
+    committed rows; False inside a caller's transaction (reused), whose own
+    writes may still roll back.
     """
     connection = connections[using]
     if connection.in_atomic_block:
         # Already in a transaction (a test, or a caller's own): reuse it.
-        yield
+        yield False
         return
     if connection.vendor == "sqlite":
         # A reader must not take SQLite's write lock (settings use IMMEDIATE).
@@ -194,7 +198,7 @@ def read_snapshot(using: str = DEFAULT_DB_ALIAS):
         try:
             with transaction.atomic(using=using):
                 connection.transaction_mode = mode
-                yield
+                yield True
         finally:
             connection.transaction_mode = mode
         return
@@ -202,4 +206,4 @@ def read_snapshot(using: str = DEFAULT_DB_ALIAS):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
+        yield True

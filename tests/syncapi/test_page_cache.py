@@ -1,0 +1,128 @@
+"""First-download pages answered from the per-process page cache (syncapi.page_cache).
+
+These tests commit their rows (transactional database): the cache only serves
+reads that run in a snapshot of their own, never inside a caller's transaction.
+"""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from catalogue.models import Favourite
+from syncapi.page_cache import PageCache, page_cache
+from syncapi.registry import registry
+from syncapi.selectors import changes_since
+from syncapi.serialization import EncodedRecords
+from tests.conftest import make_product
+from tests.syncapi.test_pull import pull, upserted, upserted_ids
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    page_cache.clear()
+    yield
+    page_cache.clear()
+
+
+def planned_download(client, collection: str, limit: int) -> list[dict]:
+    """A first download as the app makes it: the planned pages, then the tail."""
+    first = pull(client, collection, limit=limit, parallel="1")
+    pages = [first, *(pull(client, collection, limit=limit, cursor=c) for c in first.get("parallel_cursors", []))]
+    while pages[-1]["has_more"]:
+        pages.append(pull(client, collection, limit=limit, cursor=pages[-1]["cursor"]))
+    return pages
+
+
+def record_reads(queries) -> int:
+    """Queries that read products' records (not only their versions)."""
+    return sum('"sku"' in query["sql"] for query in queries)
+
+
+def test_a_second_first_download_gets_the_same_pages_without_reading_their_records(api, category):
+    active = [make_product(category) for _ in range(7)]
+    make_product(category, is_active=False)
+
+    with CaptureQueriesContext(connection) as cold:
+        first = planned_download(api, "products", limit=3)
+    with CaptureQueriesContext(connection) as warm:
+        again = planned_download(api, "products", limit=3)
+
+    assert again == first
+    assert sorted(upserted_ids(first)) == sorted(str(p.pk) for p in active)
+    assert len(page_cache) == 2  # the two planned pages; the tail is an ordinary page
+    assert record_reads(cold.captured_queries) == 3
+    assert record_reads(warm.captured_queries) == 1  # the tail only
+
+
+def test_a_product_changed_after_a_download_is_never_served_from_the_old_page(api, category, settings):
+    products = [make_product(category) for _ in range(6)]
+    planned_download(api, "products", limit=3)
+
+    products[1].price = "99.00"  # within a page: its first and last versions stay
+    products[1].save()
+    products[4].is_active = False
+    products[4].save()
+    cached = planned_download(api, "products", limit=3)
+    page_cache.clear()
+    settings.SYNCAPI = {**settings.SYNCAPI, "PAGE_CACHE_BYTES": 0}
+    uncached = planned_download(api, "products", limit=3)
+
+    assert cached == uncached
+    records = {record["id"]: record for record in upserted(cached)}
+    assert records[str(products[1].pk)]["price"] == "99.00"
+    assert str(products[4].pk) not in records
+
+
+def test_pages_read_inside_a_callers_transaction_are_not_kept(category):
+    products = registry.get("products")
+    with transaction.atomic():
+        make_product(category, name="Rolled back")
+        assert [r["name"] for r in changes_since(collection=products, cursor=None, limit=10).upserts] == ["Rolled back"]
+        transaction.set_rollback(True)
+    assert len(page_cache) == 0
+
+    make_product(category, name="Kept")  # on SQLite it takes the rolled-back row's version again
+    page = changes_since(collection=products, cursor=None, limit=10)
+    assert isinstance(page.upserts, EncodedRecords)
+    assert [r["name"] for r in page.upserts] == ["Kept"]
+
+
+def test_each_user_gets_only_their_own_favourites(user, other_user, user_api, other_api, category):
+    mine = [make_product(category) for _ in range(3)]
+    theirs = [make_product(category) for _ in range(3)]
+    Favourite.objects.bulk_create([Favourite(user=user, product=p) for p in mine])
+    Favourite.objects.bulk_create([Favourite(user=other_user, product=p) for p in theirs])
+
+    for _ in range(2):  # cold, then from the cache
+        mine_pages = planned_download(user_api, "favourites", limit=2)
+        their_pages = planned_download(other_api, "favourites", limit=2)
+        assert sorted(r["product_id"] for r in upserted(mine_pages)) == sorted(str(p.pk) for p in mine)
+        assert sorted(r["product_id"] for r in upserted(their_pages)) == sorted(str(p.pk) for p in theirs)
+    assert len(page_cache) == 2  # one planned page per user
+
+
+def test_a_budget_of_zero_keeps_no_pages(api, category, settings):
+    settings.SYNCAPI = {**settings.SYNCAPI, "PAGE_CACHE_BYTES": 0}
+    for _ in range(5):
+        make_product(category)
+    assert len(upserted(planned_download(api, "products", limit=2))) == 5
+    assert len(page_cache) == 0
+
+
+def test_the_cache_keeps_within_its_byte_budget_by_dropping_the_oldest_pages():
+    cache = PageCache(max_bytes=10)
+    pages = {key: EncodedRecords(b"[1,2]", 2) for key in ("a", "b", "c")}  # 5 bytes each
+    for key, page in pages.items():
+        cache.put((key,), page)
+    cache.put(("big",), EncodedRecords(b"[1,2,3,4,5,6]", 6))  # over the whole budget: not kept
+
+    assert [cache.get((key,)) for key in ("a", "b", "c", "big")] == [None, pages["b"], pages["c"], None]
+
+
+def test_encoded_records_read_as_the_records_they_hold():
+    page = EncodedRecords(b'[{"id":"1"},{"id":"2"}]', 2)
+    assert len(page) == 2
+    assert page == [{"id": "1"}, {"id": "2"}]
+    assert [record["id"] for record in page] == ["1", "2"]
