@@ -163,7 +163,10 @@ COLD_FLOOR = """async () => {
     request.onsuccess = () => resolve(request.result);
   });
   let records = 0;
-  for (const segment of segments) records += JSON.parse(segment.text).upserts.length;
+  for (const segment of segments) {
+    const text = segment.text ?? await segment.blob.text();
+    records += JSON.parse(text).upserts.length;
+  }
   db.close();
   return {coldFloorMs: performance.now() - start, records};
 }"""

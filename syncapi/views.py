@@ -33,6 +33,10 @@ class ConfigView(APIView):
         return json_response(config_get())
 
 
+# Response header of a pull page: how many records `upserts` holds.
+UPSERTS_HEADER = "Sync-Upserts"
+
+
 def _parse_limit(raw: str | None) -> int:
     if raw is None:
         return SyncConfiguration.load().page_size
@@ -59,6 +63,13 @@ class PullView(APIView):
                 "the download as cursors that may be fetched at the same time and are applied in order. Any other "
                 "value is the default, off (it is a hint, not a requirement).",
             ),
+            OpenApiParameter(
+                UPSERTS_HEADER,
+                int,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="How many records `upserts` holds (so a client may store the page without decoding it).",
+            ),
         ],
         responses={200: s.PullResponseSerializer, **_ERRORS},
         summary="Pull one page of changes of a collection",
@@ -76,7 +87,10 @@ class PullView(APIView):
         if page.parallel_cursors:
             body["parallel_cursors"] = [encode_cursor(c) for c in page.parallel_cursors]
         body |= {"cursor": encode_cursor(page.cursor), "has_more": page.has_more, "reset": page.reset}
-        return json_response(body)
+        response = json_response(body)
+        # An extension (docs/protocol-notes.md): lets a client that stores pages undecoded count them.
+        response[UPSERTS_HEADER] = str(len(page.upserts))
+        return response
 
 
 def _read_json_body(request):

@@ -42,9 +42,10 @@ def stored_products(page) -> tuple[str, list[str]]:
                 const cursor = tx.objectStore('meta').get('cursor:products');
                 const range = IDBKeyRange.bound(['products', 0], ['products', Infinity]);
                 const pages = tx.objectStore('segments').getAll(range);
-                tx.oncomplete = () => {
+                tx.oncomplete = async () => {
                     open.result.close();
-                    resolve([cursor.result, pages.result.map((s) => s.text)]);
+                    const texts = await Promise.all(pages.result.map((s) => s.text ?? s.blob.text()));
+                    resolve([cursor.result, texts]);
                 };
                 tx.onerror = () => reject(tx.error);
             };

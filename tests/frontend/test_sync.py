@@ -7,6 +7,7 @@ from django.core.management import call_command
 from catalogue.models import Favourite, Product
 from syncapi.cursor import decode_cursor
 from tests.frontend.browser import (
+    configure,
     fence,
     hold_sync_lock,
     idb_count,
@@ -84,6 +85,35 @@ def test_a_large_first_download_is_planned_and_stored_in_order(context, prod_ser
     assert idb_meta(page, "seq:products") == idb_count(page, "segments") - 1 == len(pulls)  # + categories
     assert idb_meta(page, "cursor:products") == fetched_cursor(page, pulls[-1])
     assert listed_products(page) == expected_order()
+
+
+def test_pages_stored_undecoded_are_counted_with_or_without_the_servers_count(app, context):
+    """A page is stored as the server sent it: its counts come from the `Sync-Upserts` header and
+    the page's end. Without the header (another server), or when the end holds more deletes than
+    it reads on its own, the engine reads the page whole."""
+    configure(app, page_size=5000)
+    category = Product.objects.first().category
+    Product.objects.bulk_create(
+        [Product(sku=f"BULK-{n:04}", name=f"Bulk {n}", price="1.00", stock=1, category=category) for n in range(2000)]
+    )
+    assert sync(app, "catalogue")["stats"]["upserts"] == 2000
+
+    Product.objects.filter(sku__startswith="BULK-").delete()  # 2,000 ids: about 80 KB of deletes
+    stats = sync(app, "catalogue")["stats"]
+    assert (stats["upserts"], stats["deletes"]) == (0, 2000)
+    assert local_products(app) == visible_products()
+
+    def without_count(route):
+        response = route.fetch()
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "sync-upserts"}
+        route.fulfill(response=response, headers=headers)
+
+    context.route("**/api/sync/pull/products/**", without_count)
+    for product in Product.objects.all()[:3]:
+        product.price += 1
+        product.save()
+    assert sync(app, "catalogue")["stats"]["upserts"] == 3
+    assert listed_products(app) == expected_order()
 
 
 def test_the_product_list_stays_sorted_through_renames_deletes_and_deactivations(app):

@@ -653,3 +653,14 @@ def test_pull_range_cursor_older_than_purged_tombstones_is_reset(api, category):
 
     assert page["reset"] is True
     assert upserted_ids([page]) == [str(products[1].id)]
+
+
+def test_pull_says_how_many_records_a_page_upserts_in_a_header(api, category):
+    for _ in range(3):
+        make_product(category)
+    make_product(category, is_active=False)
+    first = api.get(pull_url("products"), {"limit": 2})
+    rest = api.get(pull_url("products"), {"limit": 5, "cursor": first.json()["cursor"]})
+
+    assert first["Sync-Upserts"] == "2"
+    assert rest["Sync-Upserts"] == str(len(rest.json()["upserts"])) == "1"

@@ -8,10 +8,10 @@ import { SyncError } from './errors.js';
 
 /**
  * @param {string} path
- * @param {{method?: string, token?: string|null, body?: object, text?: boolean}} [options]
- *   `text`: answer a successful response with its JSON text, undecoded
+ * @param {{method?: string, token?: string|null, body?: object, raw?: boolean}} [options]
+ *   `raw`: answer a successful response itself, its body unread
  */
-async function request(path, { method = 'GET', token = null, body, text = false } = {}) {
+async function request(path, { method = 'GET', token = null, body, raw = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -28,11 +28,11 @@ async function request(path, { method = 'GET', token = null, body, text = false 
     throw new SyncError('network', { cause: String(error) });
   }
   if (response.status >= 500) throw new SyncError('server', { status: response.status });
-  const raw = await response.text().catch((error) => { throw new SyncError('network', { cause: String(error) }); });
-  if (text && response.ok) return raw;
+  if (raw && response.ok) return response;
+  const text = await response.text().catch((error) => { throw new SyncError('network', { cause: String(error) }); });
   let parsed;
   try {
-    parsed = JSON.parse(raw);
+    parsed = JSON.parse(text);
   } catch {
     throw new SyncError('invalid_response', { status: response.status });
   }
@@ -45,16 +45,24 @@ export function getConfig(token) {
   return request('/api/sync/config/', { token });
 }
 
+/** Response header of a pulled page: how many records it upserts (this server's extension). */
+const UPSERTS_HEADER = 'Sync-Upserts';
+
 /**
- * GET one page of a collection.
+ * GET one page of a collection, undecoded: it is stored and handed to the
+ * pages as the server sent it, and only the pages that show it decode it.
  * @param {{parallel?: boolean}} [options] `parallel`: on a first page, ask for `parallel_cursors`
- * @returns {Promise<string>} the page's JSON text, as sent (it is stored as it is)
+ * @returns {Promise<{body: Blob, upserts: number|null}>} the page's JSON, and its count of
+ *   upserts if the server says (null if not)
  */
-export function pull(collection, cursor, limit, token, { parallel = false } = {}) {
+export async function pull(collection, cursor, limit, token, { parallel = false } = {}) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (cursor) params.set('cursor', cursor);
   if (parallel) params.set('parallel', '1');
-  return request(`/api/sync/pull/${encodeURIComponent(collection)}/?${params}`, { token, text: true });
+  const response = await request(`/api/sync/pull/${encodeURIComponent(collection)}/?${params}`, { token, raw: true });
+  const upserts = Number.parseInt(response.headers.get(UPSERTS_HEADER) ?? '', 10);
+  const body = await response.blob().catch((error) => { throw new SyncError('network', { cause: String(error) }); });
+  return { body, upserts: Number.isNaN(upserts) ? null : upserts };
 }
 
 /** POST /api/sync/push/ */

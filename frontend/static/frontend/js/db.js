@@ -113,13 +113,14 @@ export function updateMeta(key, update) {
 /**
  * Store one pulled page and its cursor in one transaction.
  * @param {string} collection
- * @param {{text: string, reset: boolean, cursor: string, seq: number}} page
- *   `text` is the page's JSON; `reset` drops the collection's earlier segments first.
+ * @param {{blob: Blob, reset: boolean, cursor: string, seq: number}} page
+ *   `blob` is the page's JSON as the server sent it (stored by reference, not
+ *   copied into a serialized value); `reset` drops the collection's earlier segments first.
  */
-export function writePage(collection, { text, reset, cursor, seq }) {
+export function writePage(collection, { blob, reset, cursor, seq }) {
   return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
     if (reset) segments.delete(collectionRange(collection));
-    segments.put({ collection, seq, text, reset });
+    segments.put({ collection, seq, blob, reset });
     meta.put(seq, `seq:${collection}`);
     meta.put(cursor, `cursor:${collection}`);
   });

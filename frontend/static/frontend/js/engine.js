@@ -12,7 +12,7 @@ import { SyncError, toSyncError } from './errors.js';
 import { pushOutbox } from './outbox.js';
 import { LOCK_NAME, abandonUnit, completeUnit, nextUnit, startUnit } from './queue.js';
 import { revokePending } from './revocations.js';
-import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
+import { SEGMENT_CHANNEL_NAME, replaySegments, withTexts } from './segments.js';
 
 export { LOCK_NAME };
 /** BroadcastChannel carrying engine events to every page. */
@@ -48,28 +48,58 @@ export function clientIdGet() {
 
 /**
  * What the engine needs from a pulled page — cursor, flags, deletes and a
- * count of records — without decoding its records: the page is stored as
- * the text it came as, and decoding 5,000 records only to count them would
- * be most of the client's work. Falls back to a full decode if the page is
- * not laid out as this server sends it.
+ * count of records — without decoding its records: the page is stored as the
+ * text it came as, and decoding 5,000 records only to count them would be
+ * most of the client's work. Falls back to a full decode if the page is not
+ * laid out as this server sends it.
  * @param {string} text
  * @returns {{cursor: string, has_more: boolean, reset: boolean, deletes: string[], upserts: number,
  *            parallel_cursors?: string[]}}
  */
 export function summarize(text) {
   const KEY = '"version":';
-  const at = text.lastIndexOf('"deletes":');
-  let tail = null;
-  if (at > 0) {
-    try { tail = JSON.parse(`{${text.slice(at)}`); } catch { tail = null; }
-  }
-  if (!tail || typeof tail.cursor !== 'string') {
+  const tail = pageTail(text);
+  if (!tail) {
     const body = JSON.parse(text);
     return { ...body, upserts: body.upserts.length };
   }
   let upserts = 0;
-  for (let i = text.indexOf(KEY); i !== -1 && i < at; i = text.indexOf(KEY, i + KEY.length)) upserts += 1;
-  return { ...tail, upserts };
+  for (let i = text.indexOf(KEY); i !== -1 && i < tail.at; i = text.indexOf(KEY, i + KEY.length)) upserts += 1;
+  return { ...tail.members, upserts };
+}
+
+/**
+ * The members after `upserts` (`deletes`, `cursor`, ...) of a page's JSON
+ * text, or of its end; null if not laid out as this server sends them.
+ * @returns {{members: object, at: number}|null} `at`: where they start in `text`
+ */
+function pageTail(text) {
+  const at = text.lastIndexOf('"deletes":');
+  if (at < 0) return null;
+  try {
+    const members = JSON.parse(`{${text.slice(at)}`);
+    return typeof members.cursor === 'string' ? { members, at } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A page's end is read on its own when it holds this much: its deletes, cursors and flags. */
+const TAIL_BYTES = 64 * 1024;
+
+/**
+ * `summarize` for a pulled page kept as a Blob: with the server's count of
+ * upserts, only the page's end is read (its records stay undecoded, in the
+ * browser's blob storage); otherwise, or if the end does not hold the
+ * members after `upserts` (a page of many deletes), the whole text.
+ * @param {{body: Blob, upserts: number|null}} page as `api.pull` answers it
+ */
+export async function summarizePage({ body, upserts }) {
+  if (upserts !== null) {
+    const tail = pageTail(await body.slice(Math.max(0, body.size - TAIL_BYTES)).text());
+    if (tail) return { ...tail.members, upserts };
+  }
+  return summarize(await body.text());
 }
 
 export class SyncEngine extends EventTarget {
@@ -227,8 +257,8 @@ export class SyncEngine extends EventTarget {
     let planned = [];
     let pages = 0;
     while (inFlight.length) {
-      const text = await inFlight.shift();
-      const body = summarize(text);
+      const page = await inFlight.shift();
+      const body = await summarizePage(page);
       if (body.reset) {
         planned = []; // the server started over: the rest of a plan no longer holds
         inFlight.length = 0;
@@ -237,7 +267,7 @@ export class SyncEngine extends EventTarget {
       }
       while (planned.length && inFlight.length < PARALLEL_PAGES) inFlight.push(fetchPage(planned.shift()));
       if (body.has_more && !planned.length && !inFlight.length) inFlight.push(fetchPage(body.cursor));
-      const segment = { collection, seq: this.nextSeq(collection), text, reset: fresh || body.reset };
+      const segment = { collection, seq: this.nextSeq(collection), blob: page.body, reset: fresh || body.reset };
       await db.writePage(collection, { ...segment, cursor: body.cursor });
       this.segmentChannel.postMessage(segment);
       fresh = false;
@@ -245,7 +275,7 @@ export class SyncEngine extends EventTarget {
       stats.pages += 1;
       stats.upserts += body.upserts;
       stats.deletes += body.deletes.length;
-      stats.bytes += text.length;
+      stats.bytes += page.body.size;
       this.emit('syncprogress', {
         unit, collection, pages, upserts: stats.upserts, deletes: stats.deletes,
         hasMore: inFlight.length > 0,
@@ -256,7 +286,7 @@ export class SyncEngine extends EventTarget {
 
   /** Rewrite a collection's many small segments as a few large ones. */
   async compact(collection) {
-    const records = [...replaySegments(await db.readSegments(collection)).values()];
+    const records = [...replaySegments(await withTexts(await db.readSegments(collection))).values()];
     const texts = [];
     for (let start = 0; start < records.length || start === 0; start += FRESH_PAGE_SIZE) {
       texts.push(JSON.stringify({ upserts: records.slice(start, start + FRESH_PAGE_SIZE), deletes: [] }));

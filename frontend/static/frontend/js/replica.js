@@ -12,7 +12,7 @@
 
 import * as db from './db.js';
 import { pendingOverlay } from './outbox.js';
-import { SEGMENT_CHANNEL_NAME, pageInParts, replaySegments } from './segments.js';
+import { SEGMENT_CHANNEL_NAME, pageInParts, replaySegments, segmentText, withTexts } from './segments.js';
 
 const COLLECTIONS = ['categories', 'products', 'favourites'];
 
@@ -172,7 +172,7 @@ export class Replica extends EventTarget {
         if (!segment) break;
         if (!first) await yieldToPage();
         if (collection === 'products') await this.applyProducts(segment);
-        else replaySegments([segment], records);
+        else replaySegments(await withTexts([segment]), records);
         this.seen.set(collection, segment.seq);
       }
     }
@@ -192,7 +192,7 @@ export class Replica extends EventTarget {
       this.products = [];
       this.searchKeys = [];
     }
-    const page = await parseInParts(segment.text);
+    const page = await parseInParts(await segmentText(segment));
     await this.mergeProducts(page.upserts, page.deletes);
   }
 

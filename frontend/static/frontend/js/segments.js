@@ -11,6 +11,30 @@
 export const SEGMENT_CHANNEL_NAME = 'offline-sync-segments';
 
 /**
+ * A stored segment: a pulled page of a collection, kept as the server sent it
+ * — `blob`, the response body, undecoded (or `text`, as compaction and earlier
+ * releases wrote it) — and numbered `seq` within its collection.
+ * @typedef {{collection: string, seq: number, reset: boolean, blob?: Blob, text?: string}} Segment
+ */
+
+/**
+ * @param {Segment} segment
+ * @returns {Promise<string>} its page's JSON text
+ */
+export function segmentText(segment) {
+  return typeof segment.text === 'string' ? Promise.resolve(segment.text) : segment.blob.text();
+}
+
+/**
+ * `segments` with their texts read, for `replaySegments`.
+ * @param {Segment[]} segments
+ * @returns {Promise<Array<Segment & {text: string}>>}
+ */
+export function withTexts(segments) {
+  return Promise.all(segments.map(async (segment) => ({ ...segment, text: await segmentText(segment) })));
+}
+
+/**
  * Apply `segments` in order to `records` (a segment with `reset` clears first).
  * @param {Array<{text: string, reset: boolean}>} segments
  * @param {Map<string, object>} [records]
