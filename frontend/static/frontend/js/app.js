@@ -118,9 +118,12 @@ async function updateRejections() {
 // --- the replica follows the syncs ----------------------------------------------------------
 
 const refreshSoon = throttle(() => replica.refresh().catch(reportError), REFRESH_INTERVAL_MS);
-/** While a sync streams pages, each page handed over on the channel is applied (at most one refresh per interval). */
-const applyOfferedSoon = throttle(() => replica.refresh({ offeredOnly: true }).catch(reportError), REFRESH_INTERVAL_MS);
-replica.addEventListener('offered', applyOfferedSoon);
+/**
+ * While a sync streams pages, each page handed over on the channel is applied
+ * as it comes (the list is re-rendered at most once per interval, see start()),
+ * so that little is left to apply when the sync ends.
+ */
+replica.addEventListener('offered', () => replica.applyOffered().catch(reportError));
 
 /** Forget the replica in memory and load it again (after a sign-out wiped user data). */
 async function reloadReplica() {
@@ -228,7 +231,7 @@ async function start() {
     productList.update();
     status.setPending(replica.pendingCount());
   };
-  replica.addEventListener('change', render);
+  replica.addEventListener('change', throttle(render, REFRESH_INTERVAL_MS)); // a sync changes it page by page
   if (replica.view.size) render();
 
   const [auth, lastSync] = await Promise.all([

@@ -124,6 +124,8 @@ export class Replica extends EventTarget {
     this.searchKeys = [];
     this.pending = [];
     this.loading = null;
+    /** @type {Promise<void>|null} a refresh of offered segments, queued and not started yet */
+    this.offeredWaiting = null;
     /** @type {Map<string, Map<number, object>>} segments handed over by the engine, not yet applied */
     this.offered = new Map(COLLECTIONS.map((c) => [c, new Map()]));
     new BroadcastChannel(SEGMENT_CHANNEL_NAME).addEventListener('message', ({ data }) => {
@@ -161,6 +163,24 @@ export class Replica extends EventTarget {
     const run = () => this.load(offeredOnly);
     this.loading = (this.loading ?? Promise.resolve()).then(run, run);
     return this.loading;
+  }
+
+  /**
+   * Apply the segments the engine hands over as they come: one refresh
+   * (`offeredOnly`) waits behind the one running at most, and takes every
+   * segment that has arrived by the time it starts.
+   * @returns {Promise<void>}
+   */
+  applyOffered() {
+    if (!this.offeredWaiting) {
+      const run = () => {
+        this.offeredWaiting = null; // from here on, a segment that arrives needs another refresh
+        return this.load(true);
+      };
+      this.loading = (this.loading ?? Promise.resolve()).then(run, run);
+      this.offeredWaiting = this.loading;
+    }
+    return this.offeredWaiting;
   }
 
   async load(offeredOnly = false) {
