@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlparse
 
 from django.core.management import call_command
+from django.db.models import F
 
 from catalogue.models import Favourite, Product
 from syncapi.cursor import decode_cursor
@@ -88,20 +89,21 @@ def test_a_large_first_download_is_planned_and_stored_in_order(context, prod_ser
 
 
 def test_pages_stored_undecoded_are_counted_with_or_without_the_servers_count(app, context):
-    """A page is stored as the server sent it: its counts come from the `Sync-Upserts` header and
-    the page's end. Without the header (another server), or when the end holds more deletes than
-    it reads on its own, the engine reads the page whole."""
+    """A large page is stored as the server sent it, a Blob: its counts come from the
+    `Sync-Upserts` header and the page's last 64 KB. Without the header (another server), or
+    when the end holds more deletes than that, the engine reads the page whole."""
     configure(app, page_size=5000)
     category = Product.objects.first().category
     Product.objects.bulk_create(
-        [Product(sku=f"BULK-{n:04}", name=f"Bulk {n}", price="1.00", stock=1, category=category) for n in range(2000)]
+        [Product(sku=f"BULK-{n:04}", name=f"Bulk {n}", price="1.00", stock=1, category=category) for n in range(3000)]
     )
-    assert sync(app, "catalogue")["stats"]["upserts"] == 2000
+    assert sync(app, "catalogue")["stats"]["upserts"] == 3000  # about 1.2 MB, with the header
 
-    Product.objects.filter(sku__startswith="BULK-").delete()  # 2,000 ids: about 80 KB of deletes
+    bulk = Product.objects.filter(sku__startswith="BULK-")
+    bulk.filter(sku__lt="BULK-2000").delete()  # 2,000 ids: about 80 KB of deletes at the page's end
+    bulk.update(price=F("price") + 1)
     stats = sync(app, "catalogue")["stats"]
-    assert (stats["upserts"], stats["deletes"]) == (0, 2000)
-    assert local_products(app) == visible_products()
+    assert (stats["upserts"], stats["deletes"]) == (1000, 2000)
 
     def without_count(route):
         response = route.fetch()
@@ -109,10 +111,13 @@ def test_pages_stored_undecoded_are_counted_with_or_without_the_servers_count(ap
         route.fulfill(response=response, headers=headers)
 
     context.route("**/api/sync/pull/products/**", without_count)
-    for product in Product.objects.all()[:3]:
+    bulk.update(price=F("price") + 1)
+    assert sync(app, "catalogue")["stats"]["upserts"] == 1000  # a large page
+    for product in Product.objects.exclude(sku__startswith="BULK-")[:3]:
         product.price += 1
         product.save()
-    assert sync(app, "catalogue")["stats"]["upserts"] == 3
+    assert sync(app, "catalogue")["stats"]["upserts"] == 3  # a small one, kept as text
+    assert local_products(app) == visible_products()
     assert listed_products(app) == expected_order()
 
 

@@ -113,14 +113,15 @@ export function updateMeta(key, update) {
 /**
  * Store one pulled page and its cursor in one transaction.
  * @param {string} collection
- * @param {{blob: Blob, reset: boolean, cursor: string, seq: number}} page
- *   `blob` is the page's JSON as the server sent it (stored by reference, not
- *   copied into a serialized value); `reset` drops the collection's earlier segments first.
+ * @param {{blob?: Blob, text?: string, reset: boolean, cursor: string, seq: number}} page
+ *   the page's JSON as the server sent it, `blob` (stored by reference, not
+ *   copied into a serialized value) or `text`; `reset` drops the collection's earlier segments first.
  */
-export function writePage(collection, { blob, reset, cursor, seq }) {
+export function writePage(collection, { cursor, ...segment }) {
   return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
+    const { seq, reset } = segment;
     if (reset) segments.delete(collectionRange(collection));
-    segments.put({ collection, seq, blob, reset });
+    segments.put({ ...segment, collection });
     meta.put(seq, `seq:${collection}`);
     meta.put(cursor, `cursor:${collection}`);
   });

@@ -88,13 +88,15 @@ function pageTail(text) {
 const TAIL_BYTES = 64 * 1024;
 
 /**
- * `summarize` for a pulled page kept as a Blob: with the server's count of
- * upserts, only the page's end is read (its records stay undecoded, in the
- * browser's blob storage); otherwise, or if the end does not hold the
- * members after `upserts` (a page of many deletes), the whole text.
- * @param {{body: Blob, upserts: number|null}} page as `api.pull` answers it
+ * `summarize` for a pulled page as `api.pull` answers it. Of a page kept as a
+ * Blob, with the server's count of upserts, only the end is read (its records
+ * stay undecoded, in the browser's blob storage); otherwise, or if the end
+ * does not hold the members after `upserts` (a page of many deletes), the
+ * whole text.
+ * @param {{body: Blob|string, upserts: number|null}} page
  */
 export async function summarizePage({ body, upserts }) {
+  if (typeof body === 'string') return summarize(body);
   if (upserts !== null) {
     const tail = pageTail(await body.slice(Math.max(0, body.size - TAIL_BYTES)).text());
     if (tail) return { ...tail.members, upserts };
@@ -267,7 +269,10 @@ export class SyncEngine extends EventTarget {
       }
       while (planned.length && inFlight.length < PARALLEL_PAGES) inFlight.push(fetchPage(planned.shift()));
       if (body.has_more && !planned.length && !inFlight.length) inFlight.push(fetchPage(body.cursor));
-      const segment = { collection, seq: this.nextSeq(collection), blob: page.body, reset: fresh || body.reset };
+      const segment = {
+        collection, seq: this.nextSeq(collection), reset: fresh || body.reset,
+        ...(typeof page.body === 'string' ? { text: page.body } : { blob: page.body }),
+      };
       await db.writePage(collection, { ...segment, cursor: body.cursor });
       this.segmentChannel.postMessage(segment);
       fresh = false;
@@ -275,7 +280,7 @@ export class SyncEngine extends EventTarget {
       stats.pages += 1;
       stats.upserts += body.upserts;
       stats.deletes += body.deletes.length;
-      stats.bytes += page.body.size;
+      stats.bytes += page.body.size ?? page.body.length;
       this.emit('syncprogress', {
         unit, collection, pages, upserts: stats.upserts, deletes: stats.deletes,
         hasMore: inFlight.length > 0,
