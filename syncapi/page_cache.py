@@ -32,7 +32,7 @@ from django.db.models import QuerySet
 
 from syncapi.conf import sync_settings
 from syncapi.registry import Collection
-from syncapi.serialization import EncodedRecords, dumps, fetch_rows, record_values, split_page
+from syncapi.serialization import EncodedRecords, dumps, fetch_rows, visible_records
 
 
 class PageCache:
@@ -102,8 +102,7 @@ def page_records(
     key = (*space, tuple(versions))
     page = page_cache.get(key)
     if page is None:
-        rows = fetch_rows(record_values(collection, queryset.filter(version__lte=versions[-1])))
-        upserts, _ = split_page(collection, rows)
+        upserts = visible_records(collection, queryset.filter(version__lte=versions[-1]))
         if len(upserts) != len(versions):  # not the rows the versions were read from: do not keep
             return upserts
         page = EncodedRecords(dumps(upserts), len(upserts))

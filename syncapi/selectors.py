@@ -16,7 +16,7 @@ from syncapi.errors import UnknownCollection
 from syncapi.models import SyncConfiguration, SyncState, Tombstone
 from syncapi.page_cache import page_records, page_space, page_versions
 from syncapi.registry import Collection, registry
-from syncapi.serialization import fetch_rows, record_dict, record_values, split_page
+from syncapi.serialization import fetch_rows, record_dict, record_values, split_page, visible_records
 from syncapi.versioning import read_snapshot
 
 
@@ -170,7 +170,7 @@ def _range_page(collection: Collection, cursor: Cursor, state: SyncState, user, 
     if space is not None:
         upserts = page_records(collection, rows_qs, page_versions(rows_qs), space)
     else:
-        upserts, _ = split_page(collection, fetch_rows(record_values(collection, rows_qs)))
+        upserts = visible_records(collection, rows_qs)
     return ChangePage(
         collection=collection.name,
         upserts=upserts,

@@ -103,3 +103,9 @@ def split_page(collection: Collection, page: list) -> tuple[list[dict], list[str
         item if type(item) is str else item[0] for item in page if type(item) is str or (flagged and not item[-1])
     ]
     return upserts, deletes
+
+
+def visible_records(collection: Collection, queryset: QuerySet) -> list[dict]:
+    """The wire records of the rows of `queryset` the reader may see (all of a fresh page's)."""
+    upserts, _ = split_page(collection, fetch_rows(record_values(collection, queryset)))
+    return upserts

@@ -9,6 +9,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from catalogue.models import Category, Product
+from syncapi.page_cache import page_cache
 from syncapi.tokens import token_create
 
 
@@ -26,9 +27,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()  # throttling state must not leak between tests
+    # Throttling state and encoded pages must not leak between tests: tests
+    # recreate the database in one process, which a server never does.
+    cache.clear()
+    page_cache.clear()
     yield
     cache.clear()
+    page_cache.clear()
 
 
 @pytest.fixture

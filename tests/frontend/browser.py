@@ -210,6 +210,21 @@ def wait_idle(page):
     )
 
 
+def wait_settled(page):
+    """Wait until no sync runs and none is queued (an automatic start may still be pending after a sync)."""
+    queue_empty = """await new Promise((resolve, reject) => {
+        const open = indexedDB.open('offline-sync');
+        open.onsuccess = () => {
+            const request = open.result.transaction('meta').objectStore('meta').get('unitQueue');
+            request.onsuccess = () => { open.result.close(); resolve(!(request.result ?? []).length); };
+            request.onerror = () => reject(request.error);
+        };
+        open.onerror = () => reject(open.error);
+    })"""
+    lock_free = "(await navigator.locks.query()).held.every((lock) => lock.name !== 'offline-sync')"
+    return wait_until(page, poll_async(f"({queue_empty}) && {lock_free}"))
+
+
 def poll_async(condition_js: str, interval_ms: int = 25) -> str:
     """Like `poll`, for a condition that needs `await`."""
     return f"""new Promise((resolve) => {{

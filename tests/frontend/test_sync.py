@@ -26,6 +26,7 @@ from tests.frontend.browser import (
     wait_for_log,
     wait_for_pending_sync,
     wait_idle,
+    wait_settled,
     wait_until,
 )
 
@@ -93,6 +94,7 @@ def test_pages_stored_undecoded_are_counted_with_or_without_the_servers_count(ap
     `Sync-Upserts` header and the page's last 64 KB. Without the header (another server), or
     when the end holds more deletes than that, the engine reads the page whole."""
     configure(app, page_size=5000)
+    wait_settled(app)  # no automatic sync left to take the new products before the one asserted on
     category = Product.objects.first().category
     Product.objects.bulk_create(
         [Product(sku=f"BULK-{n:04}", name=f"Bulk {n}", price="1.00", stock=1, category=category) for n in range(3000)]

@@ -22,10 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _empty_page_cache():
-    page_cache.clear()
-    yield
-    page_cache.clear()
+def _page_cache_on(settings):
+    settings.SYNCAPI = {**settings.SYNCAPI, "PAGE_CACHE_BYTES": 64 * 1024 * 1024}
 
 
 def planned_download(client, collection: str, limit: int) -> list[dict]:
@@ -45,7 +43,7 @@ def record_reads(monkeypatch):
     connection and may run in another thread: its reads are not counted.)
     """
     reads = []
-    read = page_cache_module.record_values
+    read = page_cache_module.visible_records
 
     def counted(*args, **kwargs):
         if threading.get_ident() == here:
@@ -53,7 +51,7 @@ def record_reads(monkeypatch):
         return read(*args, **kwargs)
 
     here = threading.get_ident()
-    monkeypatch.setattr(page_cache_module, "record_values", counted)
+    monkeypatch.setattr(page_cache_module, "visible_records", counted)
     return reads
 
 

@@ -6,6 +6,11 @@
 
 import { SyncError } from './errors.js';
 
+/** A response body being read (`text()`, `blob()`); a connection lost meanwhile is a `network` SyncError. */
+function readBody(reading) {
+  return reading.catch((error) => { throw new SyncError('network', { cause: String(error) }); });
+}
+
 /**
  * @param {string} path
  * @param {{method?: string, token?: string|null, body?: object, raw?: boolean}} [options]
@@ -29,7 +34,7 @@ async function request(path, { method = 'GET', token = null, body, raw = false }
   }
   if (response.status >= 500) throw new SyncError('server', { status: response.status });
   if (raw && response.ok) return response;
-  const text = await response.text().catch((error) => { throw new SyncError('network', { cause: String(error) }); });
+  const text = await readBody(response.text());
   let parsed;
   try {
     parsed = JSON.parse(text);
@@ -70,8 +75,7 @@ export async function pull(collection, cursor, limit, token, { parallel = false 
   const upserts = Number.parseInt(response.headers.get(UPSERTS_HEADER) ?? '', 10);
   const length = Number.parseInt(response.headers.get('Content-Length') ?? '', 10);
   const small = length < BLOB_MIN_BYTES; // false if unknown
-  const body = await (small ? response.text() : response.blob())
-    .catch((error) => { throw new SyncError('network', { cause: String(error) }); });
+  const body = await readBody(small ? response.text() : response.blob());
   return { body, upserts: Number.isNaN(upserts) ? null : upserts };
 }
 

@@ -148,41 +148,42 @@ export class Replica extends EventTarget {
   }
 
   /**
-   * Read what was stored since the last call and update the view.
-   * Concurrent calls queue behind each other.
-   *
-   * With `offeredOnly`, only the segments the engine handed over on the
-   * channel are applied, up to the first one missing: a sync's pages arrive
-   * there, after its progress events, and reading them from IndexedDB
-   * instead would read each twice. A full refresh (the default; after a sync
-   * ends) reads whatever is missing from IndexedDB.
-   * @param {{offeredOnly?: boolean}} [options]
-   * @fires Replica#change
+   * Run `work` after whatever the replica is doing (refreshes and resets run
+   * one after another, a failed one does not stop the next).
+   * @returns {Promise<void>} when `work` is done
    */
-  refresh({ offeredOnly = false } = {}) {
-    const run = () => this.load(offeredOnly);
-    this.loading = (this.loading ?? Promise.resolve()).then(run, run);
+  enqueue(work) {
+    this.loading = (this.loading ?? Promise.resolve()).then(work, work);
     return this.loading;
   }
 
   /**
-   * Apply the segments the engine hands over as they come: one refresh
-   * (`offeredOnly`) waits behind the one running at most, and takes every
+   * Read what was stored since the last call (from IndexedDB, for whatever
+   * was not handed over) and update the view. Concurrent calls queue behind
+   * each other.
+   * @fires Replica#change
+   */
+  refresh() {
+    return this.enqueue(() => this.load());
+  }
+
+  /**
+   * Apply the segments the engine hands over, as they come, up to the first
+   * one missing: a sync's pages arrive on the channel after its progress
+   * events, and reading them from IndexedDB instead would read each twice.
+   * One such refresh waits behind the one running at most, and takes every
    * segment that has arrived by the time it starts.
    * @returns {Promise<void>}
    */
   applyOffered() {
-    if (!this.offeredWaiting) {
-      const run = () => {
-        this.offeredWaiting = null; // from here on, a segment that arrives needs another refresh
-        return this.load(true);
-      };
-      this.loading = (this.loading ?? Promise.resolve()).then(run, run);
-      this.offeredWaiting = this.loading;
-    }
+    this.offeredWaiting ??= this.enqueue(() => {
+      this.offeredWaiting = null; // from here on, a segment that arrives needs another refresh
+      return this.load(true);
+    });
     return this.offeredWaiting;
   }
 
+  /** @param {boolean} [offeredOnly] apply only segments handed over on the channel (`applyOffered`) */
   async load(offeredOnly = false) {
     for (const collection of COLLECTIONS) {
       const records = this.view.get(collection);
@@ -277,8 +278,7 @@ export class Replica extends EventTarget {
       this.products = [];
       this.searchKeys = [];
     };
-    this.loading = (this.loading ?? Promise.resolve()).then(clear, clear);
-    return this.loading;
+    return this.enqueue(clear);
   }
 
   /** The record as shown here: the local change if any, else the server's. */
