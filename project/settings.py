@@ -201,8 +201,8 @@ SPECTACULAR_SETTINGS = {
 SYNCAPI = {
     "TOMBSTONE_RETENTION_DAYS": int(os.environ.get("SYNC_TOMBSTONE_RETENTION_DAYS", "30")),
     "TOKEN_TTL_DAYS": int(os.environ.get("SYNC_TOKEN_TTL_DAYS", "30")),
-    # Per server process; 0 (the default until issue 3's note on lost rows is resolved) turns it off.
-    "PAGE_CACHE_BYTES": int(os.environ.get("SYNC_PAGE_CACHE_MB", "0")) * 1024 * 1024,
+    # Per server process; 0 turns the cache of first-download pages off.
+    "PAGE_CACHE_BYTES": int(os.environ.get("SYNC_PAGE_CACHE_MB", "64")) * 1024 * 1024,
 }
 
 LOGGING = {

@@ -15,8 +15,8 @@ DEFAULTS = {
     "TOKEN_TTL_DAYS": 30,
     # Each server process keeps the encoded records of first-download pages
     # up to this many bytes (a 100,000-product catalogue is about 40 MB);
-    # 0 (the default for now) turns it off. See syncapi.page_cache.
-    "PAGE_CACHE_BYTES": 0,
+    # 0 turns it off. See syncapi.page_cache.
+    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
 }
 
 

@@ -10,16 +10,33 @@ from django.utils import timezone
 from syncapi.conf import sync_settings
 from syncapi.models import SyncState, Tombstone
 from syncapi.registry import registry
-from syncapi.versioning import install_triggers, lock_versions
+from syncapi.versioning import advance_counter, install_triggers, lock_versions
 
 
 def sync_state_ensure(*, using: str = DEFAULT_DB_ALIAS) -> SyncState:
-    """Create the state row with a fresh epoch if the database has none."""
-    state, _ = SyncState.objects.using(using).get_or_create(pk=1, defaults={"epoch": secrets.token_hex(8)})
-    if not state.epoch:
+    """Give the database a fresh epoch if it has none (after `migrate` on a new database, or `flush`).
+
+    A new epoch resets every cursor issued before it to a fresh download, which
+    reads rows only; so tombstones from before it are dropped, and the version
+    counter moves past every row's version. `flush` empties the tables in no
+    fixed order: the delete triggers may write tombstones after the tombstone
+    table was emptied, and the state row may go after them, restarting SQLite's
+    count below those tombstones. Kept, they would carry a device's first delta
+    sync past versions that new writes are about to take.
+    """
+    with transaction.atomic(using=using):
+        lock_versions(using)
+        state = SyncState.objects.using(using).filter(pk=1).first()
+        if state is not None and state.epoch:
+            return state
+        Tombstone.objects.using(using).all().delete()
+        if state is None:
+            state = SyncState.objects.using(using).create(pk=1)
+        advance_counter(connections[using], registry.collections())
+        state.refresh_from_db(using=using)
         state.epoch = secrets.token_hex(8)
         state.save(using=using, update_fields=["epoch"])
-    return state
+        return state
 
 
 def triggers_install(*, using: str = DEFAULT_DB_ALIAS) -> None:

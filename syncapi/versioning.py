@@ -162,6 +162,28 @@ def install_triggers(connection, collections) -> None:
             cursor.execute(f'UPDATE "{table}" SET "{pk}" = "{pk}" WHERE version = 0')
 
 
+def advance_counter(connection, collections) -> None:
+    """Move the version counter past every version the registered tables hold.
+
+    A counter behind a row's version would give a later write a version some
+    cursor has already passed. It can fall behind when the state row is
+    deleted with the data (`flush`), which restarts SQLite's count.
+    """
+    install_base(connection)  # the sequence, on a database migrated for the first time
+    existing = set(connection.introspection.table_names())
+    tables = [c.model._meta.db_table for c in collections if c.model._meta.db_table in existing]
+    if not tables:
+        return
+    highest = " UNION ALL ".join(f'SELECT MAX(version) AS v FROM "{table}"' for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(v), 0) FROM ({highest}) AS versions")
+        (top,) = cursor.fetchone()
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT setval('{PG_SEQUENCE}', %s) FROM {PG_SEQUENCE} WHERE last_value < %s", [top, top])
+        else:
+            cursor.execute("UPDATE syncapi_syncstate SET version = MAX(version, %s) WHERE id = 1", [top])
+
+
 def lock_versions(using: str = DEFAULT_DB_ALIAS) -> None:
     """Take the writers' lock now, at the start of a writing transaction.
 

@@ -24,7 +24,7 @@ from catalogue.services import products_set_active
 from syncapi.models import SyncState, Tombstone
 from syncapi.registry import registry
 from syncapi.selectors import changes_since
-from syncapi.services import tombstones_purge
+from syncapi.services import sync_state_ensure, tombstones_purge
 from tests.conftest import make_product
 
 pytestmark = pytest.mark.django_db
@@ -430,6 +430,46 @@ def test_tombstones_purge_keeps_tombstones_within_retention(product):
 
     assert Tombstone.objects.filter(record_id=str(pk)).exists()
     assert SyncState.objects.get(pk=1).purged_through == horizon
+
+
+# --- a database emptied and started anew (a new epoch) ------------------------------------
+
+
+def test_a_new_epoch_drops_tombstones_left_by_flush_so_a_delta_sync_misses_no_new_row(category):
+    """`flush` empties tables in no fixed order. Here the worst one: the tombstones first, then the
+    data, whose delete triggers write new tombstones, then the state row, which restarts
+    SQLite's count below them. A device that reads them would pass the versions new rows take."""
+    for _ in range(3):
+        make_product(category)
+    Tombstone.objects.all().delete()
+    Product.objects.all().delete()
+    Category.objects.all().delete()
+    SyncState.objects.all().delete()
+
+    sync_state_ensure()
+
+    assert not Tombstone.objects.exists()
+    products = registry.get("products")
+    fresh = changes_since(collection=products, cursor=None, limit=100)
+    caught_up = changes_since(collection=products, cursor=fresh.cursor, limit=100)
+    new = make_product(Category.objects.create(name="New", position=1))
+    assert [r["id"] for r in changes_since(collection=products, cursor=caught_up.cursor, limit=100).upserts] == [
+        str(new.pk)
+    ]
+
+
+def test_a_new_epoch_keeps_new_versions_above_the_rows_that_remain():
+    product = make_product(Category.objects.create(name="Kept", position=1))
+    before = max_version()
+    epoch = SyncState.objects.get(pk=1).epoch
+    SyncState.objects.all().delete()  # the state row alone, as a partial flush would
+
+    sync_state_ensure()
+
+    assert SyncState.objects.get(pk=1).epoch not in ("", epoch)
+    product.save()
+    product.refresh_from_db()
+    assert product.version > before
 
 
 # --- what a puller sees -----------------------------------------------------------------
