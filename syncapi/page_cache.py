@@ -21,22 +21,33 @@ hold such rows, does not use the cache (see `read_snapshot`).
 Registered fields must therefore be computed from the row alone, which delta
 sync already requires: a change elsewhere does not give the row a new version.
 
+Reading a page's versions is itself a query per page, and planning a download
+reads the versions of every visible row. Both are remembered too, under the
+collection's state (`collection_state`): the newest version among its rows and
+among its tombstones. Every committed write to a collection draws a version
+above all committed before it (row or tombstone), so while neither newest
+version moves, no row of it changed, and a list of versions read then still
+holds. A first download from a collection that has not changed since the last
+one then reads two index maxima per page and no rows.
+
 Bounded by `SYNCAPI["PAGE_CACHE_BYTES"]` (0 turns it off); the oldest pages
 go first. Each process has its own, emptied when it restarts.
 """
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from syncapi.conf import sync_settings
+from syncapi.models import Tombstone
 from syncapi.registry import Collection
 from syncapi.serialization import EncodedRecords, dumps, fetch_rows, visible_records
 
 
 class PageCache:
-    """Encoded pages by key, first in first out within a byte budget; thread-safe."""
+    """Encoded pages (and lists of versions) by key, first in first out within a byte budget; thread-safe."""
 
     def __init__(self, max_bytes: int | None = None):
         self._max_bytes = max_bytes
@@ -48,21 +59,22 @@ class PageCache:
     def max_bytes(self) -> int:
         return sync_settings.PAGE_CACHE_BYTES if self._max_bytes is None else self._max_bytes
 
-    def get(self, key: tuple) -> EncodedRecords | None:
-        return self._pages.get(key)
+    def get(self, key: tuple):
+        entry = self._pages.get(key)
+        return entry[0] if entry is not None else None
 
-    def put(self, key: tuple, page: EncodedRecords) -> None:
-        size, budget = len(page.json), self.max_bytes
+    def put(self, key: tuple, value: EncodedRecords | list[int]) -> None:
+        size, budget = _size(value), self.max_bytes
         if size > budget:
             return
         with self._lock:
             if key in self._pages:
                 return
-            self._pages[key] = page
+            self._pages[key] = (value, size)
             self._bytes += size
             while self._bytes > budget:
-                _, oldest = self._pages.popitem(last=False)
-                self._bytes -= len(oldest.json)
+                _, (_, oldest) = self._pages.popitem(last=False)
+                self._bytes -= oldest
 
     def clear(self) -> None:
         with self._lock:
@@ -70,7 +82,13 @@ class PageCache:
             self._bytes = 0
 
     def __len__(self) -> int:
-        return len(self._pages)
+        """How many pages it keeps (lists of versions aside)."""
+        return sum(isinstance(value, EncodedRecords) for value, _ in list(self._pages.values()))
+
+
+def _size(value: EncodedRecords | list[int]) -> int:
+    """Bytes an entry counts for: a page's JSON, or about what a list of versions takes."""
+    return len(value.json) if isinstance(value, EncodedRecords) else 64 + 36 * len(value)
 
 
 page_cache = PageCache()
@@ -81,6 +99,31 @@ def page_space(collection: Collection, epoch: str) -> tuple | None:
     if not epoch or page_cache.max_bytes <= 0:
         return None
     return (collection.model._default_manager.db, epoch, collection.name)
+
+
+def collection_state(collection: Collection, user) -> tuple:
+    """What names the rows of `collection` that `user` may read, in the caller's snapshot.
+
+    The reader (in a user scope: whose rows), and the newest version among the
+    collection's rows and among its tombstones: any committed write to it moves
+    one of them (see the module's docstring). Two index lookups.
+    """
+    manager = collection.model._default_manager
+    newest_row = manager.aggregate(v=Max("version"))["v"] or 0
+    deletes = Tombstone.objects.using(manager.db).filter(collection=collection.name)
+    newest_delete = deletes.aggregate(v=Max("version"))["v"] or 0
+    return (user.pk if collection.is_user_scoped else None, newest_row, newest_delete)
+
+
+def remembered(key: tuple | None, read: Callable[[], list[int]]) -> list[int]:
+    """`read()`, kept under `key`, which must name the collection's state; None: not kept."""
+    if key is None:
+        return read()
+    versions = page_cache.get(key)
+    if versions is None:
+        versions = read()
+        page_cache.put(key, versions)
+    return versions
 
 
 def page_versions(queryset: QuerySet, limit: int | None = None) -> list[int]:

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
 from syncapi.models import SyncConfiguration, SyncState, Tombstone
-from syncapi.page_cache import page_records, page_space, page_versions
+from syncapi.page_cache import collection_state, page_records, page_space, page_versions, remembered
 from syncapi.registry import Collection, registry
 from syncapi.serialization import fetch_rows, record_dict, record_values, split_page, visible_records
 from syncapi.versioning import read_snapshot
@@ -77,8 +77,10 @@ def changes_since(
         reset = cursor is not None and _needs_reset(cursor, state)
         # Only a snapshot of committed rows may use the page cache (see syncapi.page_cache).
         space = page_space(collection, state.epoch) if own else None
+        # Lists of versions read in this state of the collection may be reused (see syncapi.page_cache).
+        known = (*space, *collection_state(collection, user)) if space is not None else None
         if cursor is not None and cursor.until is not None and not reset:
-            return _range_page(collection, cursor, state, user, space)
+            return _range_page(collection, cursor, state, user, space, known)
         fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot
         after = 0 if fresh else cursor.version
         # A replica started after a purge, or already past it, lost nothing to it.
@@ -87,14 +89,14 @@ def changes_since(
         rows_qs = _visible(collection, collection.queryset_for(user), fresh).filter(version__gt=after)
         rows_qs = rows_qs.order_by("version")
         if fresh and space is not None:
-            versions = page_versions(rows_qs, limit + 1)
+            versions = remembered((*known, "first", limit), lambda: page_versions(rows_qs, limit + 1))
             has_more, versions = len(versions) > limit, versions[:limit]
             upserts, deletes = page_records(collection, rows_qs, versions, space), []
             last = versions[-1] if versions else after
         else:
             upserts, deletes, last, has_more = _changes(collection, rows_qs, user, after, fresh, limit)
         at = Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last)
-        planned = _plan(rows_qs, at, limit) if parallel and fresh and has_more else []
+        planned = _plan(rows_qs, at, limit, known) if parallel and fresh and has_more else []
 
     return ChangePage(
         collection=collection.name,
@@ -137,19 +139,24 @@ def _visible(collection: Collection, queryset: QuerySet, only_visible: bool) -> 
     return queryset.filter(collection.visible) if only_visible and collection.visible is not None else queryset
 
 
-def _plan(rows_qs: QuerySet, first: Cursor, limit: int) -> list[Cursor]:
+def _plan(rows_qs: QuerySet, first: Cursor, limit: int, known: tuple | None = None) -> list[Cursor]:
     """Cursors of the pages after `first`, cut every `limit` visible rows of this snapshot.
 
     Each range cursor names the rows in (version, until]; the last cursor is
     an ordinary one that continues from the last cut. Later changes only ever
     move a row to a newer version, out of its range and into the tail, so the
-    ranges never grow and, applied in order, miss nothing.
+    ranges never grow and, applied in order, miss nothing. `known`: the
+    collection's state, under which the cuts are remembered (None: they are not).
     """
-    versions = rows_qs.filter(version__gt=first.version).values_list("version", flat=True)
-    versions = [row[0] for row in fetch_rows(versions[: limit * MAX_PLANNED_PAGES])]
-    cuts = versions[limit - 1 :: limit]
-    if cuts and cuts[-1] == versions[-1] and len(versions) < limit * MAX_PLANNED_PAGES:
-        cuts.pop()  # the tail page would be empty: the last range becomes the tail
+
+    def cut() -> list[int]:
+        versions = page_versions(rows_qs.filter(version__gt=first.version), limit * MAX_PLANNED_PAGES)
+        cuts = versions[limit - 1 :: limit]
+        if cuts and cuts[-1] == versions[-1] and len(versions) < limit * MAX_PLANNED_PAGES:
+            cuts.pop()  # the tail page would be empty: the last range becomes the tail
+        return cuts
+
+    cuts = remembered((*known, "plan", first.version, limit) if known is not None else None, cut)
     cursors, lower = [], first.version
     for cut in cuts:
         cursors.append(replace(first, version=lower, until=cut))
@@ -158,7 +165,9 @@ def _plan(rows_qs: QuerySet, first: Cursor, limit: int) -> list[Cursor]:
     return cursors
 
 
-def _range_page(collection: Collection, cursor: Cursor, state: SyncState, user, space: tuple | None) -> ChangePage:
+def _range_page(
+    collection: Collection, cursor: Cursor, state: SyncState, user, space: tuple | None, known: tuple | None
+) -> ChangePage:
     """One planned page: the visible rows in (version, until], then an ordinary cursor at `until`.
 
     A range only ever loses rows (to newer versions, delivered by the tail),
@@ -168,7 +177,8 @@ def _range_page(collection: Collection, cursor: Cursor, state: SyncState, user, 
     rows_qs = _visible(collection, collection.queryset_for(user), True)
     rows_qs = rows_qs.filter(version__gt=cursor.version, version__lte=cursor.until).order_by("version")
     if space is not None:
-        upserts = page_records(collection, rows_qs, page_versions(rows_qs), space)
+        versions = remembered((*known, "range", cursor.version, cursor.until), lambda: page_versions(rows_qs))
+        upserts = page_records(collection, rows_qs, versions, space)
     else:
         upserts = visible_records(collection, rows_qs)
     return ChangePage(

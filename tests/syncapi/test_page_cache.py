@@ -11,6 +11,7 @@ from django.db import transaction
 
 from catalogue.models import Favourite
 from syncapi import page_cache as page_cache_module
+from syncapi import selectors as selectors_module
 from syncapi.page_cache import PageCache, page_cache
 from syncapi.registry import registry
 from syncapi.selectors import changes_since
@@ -35,6 +36,19 @@ def planned_download(client, collection: str, limit: int) -> list[dict]:
     return pages
 
 
+def counted_in_this_thread(monkeypatch, module, name: str) -> list:
+    """Calls of `module.name` made by this thread, one item each."""
+    calls, here, original = [], threading.get_ident(), getattr(module, name)
+
+    def counted(*args, **kwargs):
+        if threading.get_ident() == here:
+            calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
 @pytest.fixture
 def record_reads(monkeypatch):
     """Counts the pages whose records the page cache read from the database, in this thread.
@@ -42,17 +56,13 @@ def record_reads(monkeypatch):
     (The live server of the browser tests shares an in-memory SQLite
     connection and may run in another thread: its reads are not counted.)
     """
-    reads = []
-    read = page_cache_module.visible_records
+    return counted_in_this_thread(monkeypatch, page_cache_module, "visible_records")
 
-    def counted(*args, **kwargs):
-        if threading.get_ident() == here:
-            reads.append(1)
-        return read(*args, **kwargs)
 
-    here = threading.get_ident()
-    monkeypatch.setattr(page_cache_module, "visible_records", counted)
-    return reads
+@pytest.fixture
+def version_reads(monkeypatch):
+    """Counts the queries for versions of rows (a page's, or the plan's), in this thread."""
+    return counted_in_this_thread(monkeypatch, selectors_module, "page_versions")
 
 
 def test_a_second_first_download_gets_the_same_pages_without_reading_their_records(api, category, record_reads):
@@ -67,6 +77,21 @@ def test_a_second_first_download_gets_the_same_pages_without_reading_their_recor
     assert sorted(upserted_ids(first)) == sorted(str(p.pk) for p in active)
     assert len(page_cache) == 2
     assert len(record_reads) == 2  # none more
+
+
+def test_an_unchanged_collection_is_downloaded_again_without_reading_any_version(api, category, version_reads):
+    for _ in range(8):
+        make_product(category)
+    first = planned_download(api, "products", limit=3)
+    reads = len(version_reads)  # the first page's, the plan's, each range page's
+    assert reads >= 3
+
+    assert planned_download(api, "products", limit=3) == first
+    assert len(version_reads) == reads
+
+    make_product(category)  # the collection's state moves: its versions are read again
+    assert len(upserted(planned_download(api, "products", limit=3))) == 9
+    assert len(version_reads) > reads
 
 
 def test_a_product_changed_after_a_download_is_never_served_from_the_old_page(api, category, settings):
@@ -86,6 +111,16 @@ def test_a_product_changed_after_a_download_is_never_served_from_the_old_page(ap
     records = {record["id"]: record for record in upserted(cached)}
     assert records[str(products[1].pk)]["price"] == "99.00"
     assert str(products[4].pk) not in records
+
+
+def test_a_product_deleted_after_a_download_is_never_served_again(api, category):
+    products = [make_product(category) for _ in range(8)]  # the first page, a planned range, the tail
+    planned_download(api, "products", limit=3)
+
+    gone = str(products[4].pk)
+    products[4].delete()  # in the range; moves no row's version, only the collection's newest tombstone
+
+    assert gone not in upserted_ids(planned_download(api, "products", limit=3))
 
 
 def test_pages_read_inside_a_callers_transaction_are_not_kept(category):
