@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
+from frontend.modules import module_graph
+
 FRONTEND_PREFIX = "frontend/"
 JS_PREFIX = "frontend/js/"
 APP_JS = "frontend/js/app.js"
@@ -52,6 +54,10 @@ class Release:
     def url(self, name: str) -> str:
         """The URL of a file of the release; a missing file gets its unhashed URL (a 404, not a 500)."""
         return self.files.get(name) or settings.STATIC_URL + name
+
+    def graph_urls(self, name: str) -> list[str]:
+        """The URLs of module `name`'s whole import graph in this release, dependencies first, `name` last."""
+        return [self.files[module] for module in module_graph(name, self.id) if module in self.files]
 
     @property
     def js_modules(self) -> dict[str, str]:
@@ -95,9 +101,19 @@ def _no_cache(response: HttpResponse) -> HttpResponse:
 
 @require_safe
 def shell(request: HttpRequest) -> HttpResponse:
-    """The app shell: markup only; app.js fills it. Precached by the service worker."""
+    """The app shell: markup only; app.js fills it. Precached by the service worker.
+
+    It names app.js's whole module graph (`modulepreload`), so that it
+    downloads in one round rather than level by level.
+    """
     release = current_release()
-    context = {"release": release.id, "app_js": release.url(APP_JS), "theme_color": THEME_COLOR, "title": APP_NAME}
+    context = {
+        "release": release.id,
+        "app_js": release.url(APP_JS),
+        "preload": [url for url in release.graph_urls(APP_JS) if url != release.url(APP_JS)],
+        "theme_color": THEME_COLOR,
+        "title": APP_NAME,
+    }
     return _no_cache(render(request, "frontend/shell.html", context))
 
 
@@ -132,6 +148,9 @@ def web_app_manifest(request: HttpRequest) -> HttpResponse:
 def service_worker(request: HttpRequest) -> HttpResponse:
     """`/sw.js`: the release's precache list and module URLs, then `import` of sw-main.js.
 
+    It imports sw-main.js's whole module graph itself, so that the worker's
+    modules download in one round rather than level by level.
+
     Served from `/` (not /static/) so that it may control scope `/`; never
     cached by HTTP, so the browser sees a new release at its next update check.
     """
@@ -141,7 +160,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "release": json.dumps(release.id),
         "precache": json.dumps(precache, indent=2),
         "static_urls": json.dumps(release.js_modules, indent=2),
-        "sw_main": json.dumps(release.files[SW_MAIN_JS]) if SW_MAIN_JS in release.files else "",
+        "imports": [json.dumps(url) for url in release.graph_urls(SW_MAIN_JS)] if SW_MAIN_JS in release.files else [],
     }
     response = render(request, "frontend/sw.js", context, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"

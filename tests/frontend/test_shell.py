@@ -16,7 +16,7 @@ from django.conf import settings
 from PIL import Image
 
 from frontend.views import release_id
-from tests.frontend.browser import ACTIVE, CONTROLLED, wait_until
+from tests.frontend.browser import ACTIVE, CONTROLLED, poll_async, sync, wait_until
 
 STRICT_POLICY = {
     "default-src": {"'self'"},
@@ -160,24 +160,43 @@ def test_service_worker_precaches_exactly_the_hashed_files_of_the_release(client
         for name, hashed in frontend.items()
         if name.startswith("frontend/js/") and name.endswith(".js")
     }
-    # The worker is the config plus one static import of the hashed sw-main.js.
-    imports = re.findall(r"^import\s.*$", source, re.MULTILINE)
-    assert imports == [f'import "{found["STATIC_URLS"]["sw-main"]}";']
+    # The worker is the config plus static imports of sw-main.js's whole module graph, sw-main.js last.
+    imports = re.findall(r'^import "([^"]+)";$', source, re.MULTILINE)
+    assert imports[-1] == found["STATIC_URLS"]["sw-main"]
+    assert len(imports) == len(set(imports))
+    assert_whole_graph_in_order(production_static, imports)
     assert re.fullmatch(r"[0-9a-f]{16}", found["RELEASE"])
+
+
+SPECIFIER = re.compile(r"""(?:\b(?:import|export)\b[\w\s{},*$]*?\bfrom\s*|\bimport\s*\(?\s*)['"]([./][^'"]*)['"]""")
+
+
+# Static imports only: the module graph a module script or worker loads before it runs.
+STATIC_SPECIFIER = re.compile(r"""(?:\b(?:import|export)\b[\w\s{},*$]*?\bfrom\s*|\bimport\s*)['"]([./][^'"]*)['"]""")
+
+
+def imported_urls(static_root, url: str, specifier: re.Pattern = SPECIFIER) -> list[str]:
+    """The URLs a collected module imports (its specifiers, resolved against its own URL)."""
+    source = (static_root / url.removeprefix(settings.STATIC_URL)).read_text()
+    return [posixpath.normpath(posixpath.join(posixpath.dirname(url), target)) for target in specifier.findall(source)]
+
+
+def assert_whole_graph_in_order(static_root, urls: list[str]) -> None:
+    """`urls` hold every module any of them imports, each after all it imports (the last is the root)."""
+    for at, url in enumerate(urls):
+        for dependency in imported_urls(static_root, url, STATIC_SPECIFIER):
+            assert dependency in urls[:at], f"{url} imports {dependency}, not named before it"
 
 
 def test_modules_import_only_files_the_worker_precaches(client, production_static):
     """collectstatic rewrote every relative import to a hashed name of the same release."""
     precache = set(sw_globals(client.get("/sw.js").content.decode())["PRECACHE"])
-    specifier = re.compile(r"""(?:\b(?:import|export)\b[\w\s{},*$]*?\bfrom\s*|\bimport\s*\(?\s*)['"]([./][^'"]*)['"]""")
     modules = [url for url in precache if url.endswith(".js")]
     assert modules
 
     for url in modules:
-        source = (production_static / url.removeprefix(settings.STATIC_URL)).read_text()
-        for target in specifier.findall(source):
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(url), target))
-            assert resolved in precache, f"{url} imports {target}, which the worker does not precache"
+        for resolved in imported_urls(production_static, url):
+            assert resolved in precache, f"{url} imports {resolved}, which the worker does not precache"
 
 
 def test_release_changes_with_the_collected_files(client, production_static):
@@ -197,7 +216,7 @@ def test_release_changes_with_the_collected_files(client, production_static):
 # --- The shell and the manifest
 
 
-def test_shell_is_markup_only_with_one_module_and_one_stylesheet(client, production_static):
+def test_shell_is_markup_only_with_one_module_its_preloaded_graph_and_one_stylesheet(client, production_static):
     response = client.get("/")
 
     assert response.status_code == 200
@@ -214,6 +233,10 @@ def test_shell_is_markup_only_with_one_module_and_one_stylesheet(client, product
     assert stylesheets[0]["href"] == settings.STATIC_URL + paths["frontend/css/app.css"]
     if APP_JS in paths:
         assert scripts[0]["src"] == settings.STATIC_URL + paths[APP_JS]
+        # app.js's whole module graph is preloaded: it downloads in one round, not level by level.
+        preloaded = [attrs["href"] for attrs in page.find("link", rel="modulepreload")]
+        assert len(preloaded) == len(set(preloaded)) > 10
+        assert_whole_graph_in_order(production_static, [*preloaded, scripts[0]["src"]])
     # Every asset from this origin, by path.
     urls = [attrs[key] for _, attrs in page.tags for key in ("src", "href") if attrs.get(key)]
     assert all(url.startswith("/") and not url.startswith("//") for url in urls)
@@ -307,6 +330,15 @@ def test_shell_is_installable_in_chromium(prod_server, browser_context, page, pr
     assert csp_violations(page, violations) == []
 
 
+CACHED_PATHS = """async () => {
+    const urls = [];
+    for (const name of await caches.keys()) {
+        for (const request of await (await caches.open(name)).keys()) urls.push(new URL(request.url).pathname);
+    }
+    return urls;
+}"""
+
+
 def test_worker_precaches_the_release(prod_server, browser_context, page, production_static):
     paths = collected_paths(production_static)
     assert SW_MAIN_JS in paths, "sw-main.js is part of every release"
@@ -315,17 +347,31 @@ def test_worker_precaches_the_release(prod_server, browser_context, page, produc
         page.evaluate("navigator.serviceWorker.register('/sw.js', {type: 'module', scope: '/'})")
     wait_until(page, CONTROLLED)
 
+    # A device's first worker activates at once and caches the release beside the first sync.
     precache = sw_globals(page.request.get(prod_server.url + "/sw.js").text())["PRECACHE"]
-    cached = page.evaluate(
-        """async () => {
-            const urls = [];
-            for (const name of await caches.keys()) {
-                for (const request of await (await caches.open(name)).keys()) urls.push(new URL(request.url).pathname);
-            }
-            return urls;
-        }"""
+    wait_until(page, poll_async(f"(await ({CACHED_PATHS})()).length >= {len(precache)}"))
+    assert set(precache) <= set(page.evaluate(CACHED_PATHS))
+
+
+def test_the_first_sync_completes_with_the_release_cached_and_a_restarted_worker_caches_what_is_missing(
+    app, context, prod_server
+):
+    precache = sw_globals(app.request.get(prod_server.url + "/sw.js").text())["PRECACHE"]
+    assert set(precache) <= set(app.evaluate(CACHED_PATHS))  # at the first synccomplete, without waiting
+
+    stylesheet = next(url for url in precache if url.endswith(".css"))
+    assert app.evaluate(
+        "async (url) => (await Promise.all((await caches.keys()).map(async (n) => (await caches.open(n)).delete(url))))"
+        ".some(Boolean)",
+        stylesheet,
     )
-    assert set(precache) <= set(cached)
+    cdp = context.new_cdp_session(app)
+    cdp.send("ServiceWorker.enable")
+    cdp.send("ServiceWorker.stopAllWorkers")  # as the browser does with an idle worker
+
+    sync(app, "all")
+
+    assert stylesheet in app.evaluate(CACHED_PATHS)
 
 
 def test_api_docs_render_in_chromium_under_the_csp(prod_server, page):

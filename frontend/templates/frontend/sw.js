@@ -6,6 +6,8 @@
 // BEFORE the assignments that follow run. sw-main.js reads these globals
 // lazily, inside its event handlers, never at its top level. (A worker
 // cannot use dynamic import(), so the static import is the only way in.)
+// sw-main.js comes last, after every module it imports, directly or not:
+// named here, they all download at once instead of level by level.
 
 /** Id of this release: a new release is new bytes here, so a new worker. */
 self.RELEASE = {{ release }};
@@ -15,8 +17,8 @@ self.PRECACHE = {{ precache }};
 
 /** The (hashed) URL of each ES module under frontend/js/, keyed by its path there without ".js". */
 self.STATIC_URLS = {{ static_urls }};
-{% if sw_main %}
-import {{ sw_main }};
+{% if imports %}{% for module in imports %}
+import {{ module }};{% endfor %}
 {% else %}
 // frontend/js/sw-main.js is missing from this release: no handlers.
 {% endif %}{% endautoescape %}

@@ -105,10 +105,15 @@ export async function summarizePage({ body, upserts }) {
 }
 
 export class SyncEngine extends EventTarget {
-  /** @param {{context?: 'page'|'worker'}} [options] */
-  constructor({ context = 'page' } = {}) {
+  /**
+   * @param {{context?: 'page'|'worker', beforeComplete?: () => Promise<void>}} [options]
+   *   `beforeComplete`: awaited before a sync reports `synccomplete` (the worker:
+   *   the release cached); a failure there does not fail the sync
+   */
+  constructor({ context = 'page', beforeComplete = null } = {}) {
     super();
     this.context = context;
+    this.beforeComplete = beforeComplete;
     this.channel = new BroadcastChannel(CHANNEL_NAME);
     this.segmentChannel = new BroadcastChannel(SEGMENT_CHANNEL_NAME);
     /** Tags this engine's messages, so its own page does not hear them twice. */
@@ -190,6 +195,7 @@ export class SyncEngine extends EventTarget {
         await this.stage(unit, `pull:${collection}`, () => this.pull(unit, collection, config, token, stats));
       }
       await db.setMeta('lastSync', { at: Date.now(), unit });
+      await this.beforeComplete?.().catch(() => {}); // retried by the next sync
       stats.durationMs = performance.now() - started;
       this.emit('synccomplete', { unit, stats, config });
       return stats;

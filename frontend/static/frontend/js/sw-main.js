@@ -11,15 +11,46 @@ import { enqueueUnit } from './queue.js';
 
 const CACHE_PREFIX = 'catalogue-release-';
 
-const engine = new SyncEngine({ context: 'worker' });
-
 function cacheName() {
   return `${CACHE_PREFIX}${self.RELEASE}`;
 }
 
+/** Cache the files of the release that are not cached yet. */
+async function precache() {
+  const cache = await caches.open(cacheName());
+  const cached = new Set((await cache.keys()).map((request) => new URL(request.url).pathname));
+  const missing = self.PRECACHE.filter((url) => !cached.has(url));
+  if (missing.length) await cache.addAll(missing);
+}
+
+let precaching = null;
+
+/**
+ * @returns {Promise<void>} once every file of the release is cached (checked
+ *   once per worker start; a failure is retried at the next call)
+ */
+function precached() {
+  precaching ??= precache().catch((error) => {
+    precaching = null;
+    throw error;
+  });
+  return precaching;
+}
+
+// A sync completes only once the release is cached, so that the app it filled also starts offline.
+const engine = new SyncEngine({ context: 'worker', beforeComplete: precached });
+
 self.addEventListener('install', (event) => {
-  // A new release waits until the page agrees to reload (no mixed versions).
-  event.waitUntil(caches.open(cacheName()).then((cache) => cache.addAll(self.PRECACHE)));
+  if (self.registration.active) {
+    // A new release: it waits, its files cached, until the page agrees to reload (no mixed versions).
+    event.waitUntil(precached());
+    return;
+  }
+  // A device's first worker has nothing to wait for: it activates at once, so
+  // that the first sync starts while it caches the release (which takes a few
+  // hundred ms beside the page's own start). That sync completes only once the
+  // release is cached; a worker stopped before then caches the rest at its next sync.
+  precached().catch(() => {});
 });
 
 self.addEventListener('activate', (event) => {
