@@ -36,6 +36,8 @@ register(
         "updated_at": "updated_at",
     },
     visible=Q(is_active=True),
+    # The app lists products by name, then SKU, then id (lower-cased, as it compares them).
+    page_order=lambda record: (record["name"].lower(), record["sku"].lower(), record["id"]),
     writable="staff",
     conflict_policy="merge",
     write_serializer=ProductWriteSerializer,

@@ -5,7 +5,7 @@ models; syncapi serves whatever is registered and imports no app's models.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,9 @@ class Collection:
     conflict_policy: str | None = None
     # DRF serializer validating pushed `data` and saving it (None: read-only).
     write_serializer: type | None = None
+    # A sort key of wire records: each page's upserts are sent in that order
+    # (a hint: a client that keeps the records sorted so need not sort them).
+    page_order: Callable[[dict], Any] | None = None
 
     @property
     def is_user_scoped(self) -> bool:
@@ -114,6 +117,8 @@ def _validate(c: Collection) -> None:
     for wire, attname in c.fields.items():
         if isinstance(attname, str) and attname not in attnames:
             raise ImproperlyConfigured(f"{where}: field {wire!r} maps to {attname!r}, not a column of the model.")
+    if c.page_order is not None and not callable(c.page_order):
+        raise ImproperlyConfigured(f"{where}: page_order must be a function of a wire record (a sort key).")
     if c.owner_field:
         try:
             c.model._meta.get_field(c.owner_field)

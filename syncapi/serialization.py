@@ -95,10 +95,13 @@ def record_dict(collection: Collection, row: tuple) -> dict:
 def split_page(collection: Collection, page: list) -> tuple[list[dict], list[str]]:
     """A page of rows (tuples) and deleted ids (strings) as (upserts, deletes).
 
-    Rows the reader may not see (visibility flag 0) become deletes.
+    Rows the reader may not see (visibility flag 0) become deletes. Upserts
+    come in the collection's `page_order`, if it has one.
     """
     names, flagged = _names(collection), collection.visible is not None
     upserts = [dict(zip(names, item)) for item in page if type(item) is tuple and (not flagged or item[-1])]  # noqa: B905
+    if collection.page_order is not None:
+        upserts.sort(key=collection.page_order)
     deletes = [
         item if type(item) is str else item[0] for item in page if type(item) is str or (flagged and not item[-1])
     ]

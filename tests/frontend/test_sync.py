@@ -1,5 +1,6 @@
 """The sync engine in real Chromium: background sync, offline use, the queue, tabs, the fallback."""
 
+import json
 from urllib.parse import parse_qs, urlparse
 
 from django.core.management import call_command
@@ -142,6 +143,30 @@ def test_the_product_list_stays_sorted_through_renames_deletes_and_deactivations
 
     sync(app, "catalogue")
     assert listed_products(app) == expected_order()
+
+
+def test_pages_not_in_the_lists_order_are_sorted_by_the_app(context, prod_server, catalogue):
+    """This server sends a page's products in the list's order, which spares the app sorting them;
+    another may not (the protocol does not promise an order within a page)."""
+
+    def reversed_upserts(route):
+        response = route.fetch()
+        page = json.loads(response.text())
+        page["upserts"].reverse()
+        body = json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        route.fulfill(response=response, body=body, headers={**headers, "content-length": str(len(body))})
+
+    context.route("**/api/sync/pull/products/**", reversed_upserts)
+    page = open_app(context.new_page(), prod_server.url)
+    wait_for_log(page, "e.type === 'synccomplete'")
+
+    assert listed_products(page) == expected_order()
+    for product in Product.objects.filter(is_active=True).order_by("sku")[:3]:
+        product.name = f"Renamed {product.sku}"
+        product.save()
+    sync(page, "catalogue")  # a delta page, reversed too
+    assert listed_products(page) == expected_order()
 
 
 def test_worker_runs_a_triggered_sync(app):

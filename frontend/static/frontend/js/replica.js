@@ -38,6 +38,24 @@ function indexed(product) {
 const byKey = (a, b) => (a._search < b._search ? -1 : a._search > b._search ? 1 : a.id < b.id ? -1 : 1);
 
 /**
+ * `records` (indexed) in the list's order: as they are if already so — this
+ * server sends a page's products in that order (its `page_order`), which
+ * saves sorting them — else sorted a chunk per task and the chunks merged.
+ * @returns {Promise<object[]>}
+ */
+async function sortedRun(records) {
+  let inOrder = true;
+  for (let i = 1; i < records.length && inOrder; i += 1) inOrder = byKey(records[i - 1], records[i]) < 0;
+  if (inOrder) return records;
+  let run = [[], []];
+  for (let start = 0; start < records.length; start += CHUNK) {
+    await yieldToPage();
+    run = await mergeSorted(run[0], run[1], records.slice(start, start + CHUNK).sort(byKey));
+  }
+  return run[1];
+}
+
+/**
  * Merge `added` (sorted by `byKey`, a page's worth) into the sorted `keys`
  * and `items` (the whole list, as two parallel arrays): new arrays, built
  * CHUNK records per task.
@@ -251,13 +269,7 @@ export class Replica extends EventTarget {
         }
       });
     }
-    // The page sorted a chunk per task, the chunks merged into one sorted run.
-    let runKeys = [];
-    let run = [];
-    for (let start = 0; start < added.length; start += CHUNK) {
-      await yieldToPage();
-      [runKeys, run] = await mergeSorted(runKeys, run, added.slice(start, start + CHUNK).sort(byKey));
-    }
+    const run = await sortedRun(added);
     await yieldToPage();
     [this.searchKeys, this.products] = await mergeSorted(keys, items, run);
   }
