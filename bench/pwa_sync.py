@@ -282,7 +282,8 @@ def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
     # device syncing a catalogue the server has sent before.
     warm = runs[1:] or runs
     usable = Result(
-        bench="PWA initial sync", case=f"{size}: trigger → usable" + (", server's page cache warm" if runs[1:] else ""),
+        bench="PWA initial sync",
+        case=f"{size}: trigger → usable" + (", catalogue unchanged since the previous device" if runs[1:] else ""),
         unit="ms",
         samples=[r["usableMs"] for r in warm], floor_samples=[r["floorMs"] for r in warm],
         floor="one response of the same records, parsed, stored as one segment",
@@ -316,6 +317,29 @@ def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
     )  # fmt: skip
     out = [usable, *([first] if runs[1:] else []), longest, search, category, cold]
     if "deltaMs" in runs[0]:
+        out += delta_results(size, runs)
+    return out
+
+
+def changed_results(products: int, runs: list[dict], db: str) -> list[Result]:
+    """The report's lines for runs that each changed 10 products after their initial sync: each
+    later run's initial sync is a device's first download after 10 products changed on the server
+    since the previous device's (the usual case in a shop), then the delta sync lines."""
+    size = f"{products:,} products, {LABELS[db]}"
+    later = runs[1:] or runs
+    usable = Result(
+        bench="PWA initial sync",
+        case=f"{size}: trigger → usable, {DELTA_CHANGES} products changed since the previous device",
+        unit="ms", samples=[r["usableMs"] for r in later], floor_samples=[r["floorMs"] for r in later],
+        floor="as above, same run", goal="≤ 1,000 ms" if products >= 100_000 else "",
+    )  # fmt: skip
+    usable.met = usable.median <= 1000 if products >= 100_000 else None
+    return [usable, *delta_results(size, runs)]
+
+
+def delta_results(size: str, runs: list[dict]) -> list[Result]:
+    out = []
+    if "deltaMs" in runs[0]:
         delta = Result(
             bench="PWA delta sync", case=f"{size}: {DELTA_CHANGES} changed products, trigger → synccomplete",
             unit="ms", samples=[r["deltaMs"] for r in runs], floor_samples=[r["deltaFloorMs"] for r in runs],
@@ -340,7 +364,9 @@ def collect(quick: bool = False, dbs: tuple[str, ...] = ("sqlite",)) -> list[Res
         for products in sizes:
             # The first run is the server's cold one: 100k, the goal's size, gets four more.
             runs = 1 if quick else 5 if products >= 100_000 else 3
-            out += results_for(products, measure(products, runs, db, delta=products == sizes[-1]), db)
+            out += results_for(products, measure(products, runs, db, delta=quick), db)
+        if not quick:  # a server whose catalogue changes between devices, and the delta syncs
+            out += changed_results(sizes[-1], measure(sizes[-1], 4, db, delta=True), db)
     return out
 
 
