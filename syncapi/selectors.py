@@ -77,11 +77,10 @@ def changes_since(
         reset = cursor is not None and _needs_reset(cursor, state)
         # Only a snapshot of committed rows may use the page cache (see syncapi.page_cache).
         space = page_space(collection, state.epoch) if own else None
-        # Lists of versions read in this state of the collection may be reused (see syncapi.page_cache).
-        known = (*space, *collection_state(collection, user)) if space is not None else None
         if cursor is not None and cursor.until is not None and not reset:
-            return _range_page(collection, cursor, state, user, space, known)
+            return _range_page(collection, cursor, state, user, space, _known(collection, user, space))
         fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot
+        known = _known(collection, user, space) if fresh else None  # a delta page keeps nothing
         after = 0 if fresh else cursor.version
         # A replica started after a purge, or already past it, lost nothing to it.
         horizon = state.purged_through if fresh or after >= state.purged_through else cursor.horizon
@@ -133,6 +132,12 @@ def _changes(
     has_more = len(rows) + len(tombstones) > limit
     upserts, deletes = split_page(collection, page)
     return upserts, deletes, last, has_more
+
+
+def _known(collection: Collection, user, space: tuple | None) -> tuple | None:
+    """The key under which lists of versions read in this state of the collection may be
+    reused (see syncapi.page_cache); None where pages are not kept."""
+    return (*space, *collection_state(collection, user)) if space is not None else None
 
 
 def _visible(collection: Collection, queryset: QuerySet, only_visible: bool) -> QuerySet:

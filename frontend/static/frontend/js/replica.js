@@ -5,8 +5,8 @@
  * Built to stay responsive with 100,000 products while a sync streams pages
  * in: `refresh()` reads only segments stored since the last call, one at a
  * time, yielding to the page between them, and keeps the name-sorted product
- * list up to date by sorting each segment's records and merging them in
- * (linear), never re-sorting everything.
+ * list up to date by merging each segment's records in (linear; a segment not
+ * already in the list's order is sorted first), never re-sorting everything.
  * @module replica
  */
 
