@@ -179,7 +179,8 @@ def serve(
     (DEBUG off, collected and hashed static files). Yields (base URL, DATABASE_URL).
     `access_log`: as for `gunicorn`."""
     with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
-        env = django_env(url, STATIC_ROOT=static)
+        # A fresh shared page cache too: a new server's first device finds nothing in it.
+        env = django_env(url, STATIC_ROOT=static, SYNC_PAGE_CACHE_DIR=f"{static}/sync-pages")
         manage(env, "migrate", "-v0")
         manage(env, "seed_catalogue", "--products", str(products))
         manage(env, "collectstatic", "--noinput", "-v0")

@@ -203,6 +203,21 @@ SYNCAPI = {
     "TOKEN_TTL_DAYS": int(os.environ.get("SYNC_TOKEN_TTL_DAYS", "30")),
     # Per server process; 0 turns the cache of first-download pages off.
     "PAGE_CACHE_BYTES": int(os.environ.get("SYNC_PAGE_CACHE_MB", "64")) * 1024 * 1024,
+    # Shared by the server's processes and kept across restarts (CACHES below).
+    "PAGE_CACHE_SHARED": "sync-pages",
+}
+
+# "sync-pages": encoded first-download pages, on local disk (diskcache), for
+# every worker process and across restarts; a Redis or Memcached cache works
+# too. Its size is bounded by SYNC_PAGE_CACHE_DISK_MB.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sync-pages": {
+        "BACKEND": "diskcache.DjangoCache",
+        "LOCATION": os.environ.get("SYNC_PAGE_CACHE_DIR", str(BASE_DIR / "var" / "sync-pages")),
+        "TIMEOUT": None,
+        "OPTIONS": {"size_limit": int(os.environ.get("SYNC_PAGE_CACHE_DISK_MB", "256")) * 1024 * 1024},
+    },
 }
 
 LOGGING = {

@@ -17,6 +17,9 @@ DEFAULTS = {
     # up to this many bytes (a 100,000-product catalogue is about 40 MB);
     # 0 turns it off. See syncapi.page_cache.
     "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
+    # The alias of a Django cache that every server process shares, behind
+    # each one's own pages (None: none). See syncapi.shared_pages.
+    "PAGE_CACHE_SHARED": None,
 }
 
 

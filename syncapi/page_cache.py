@@ -40,19 +40,29 @@ from collections.abc import Callable
 
 from django.db.models import Max, QuerySet
 
+from syncapi import shared_pages
 from syncapi.conf import sync_settings
 from syncapi.models import Tombstone
 from syncapi.registry import Collection
-from syncapi.serialization import EncodedRecords, dumps, fetch_rows, visible_records
+from syncapi.serialization import EncodedRecords, dumps, fetch_rows, records_subset, visible_records
+
+# Lists kept by `PageCache.set_latest` in each process, the oldest set first out.
+MAX_LATEST = 4096
 
 
 class PageCache:
-    """Encoded pages (and lists of versions) by key, first in first out within a byte budget; thread-safe."""
+    """Encoded pages (and lists of versions) by key, first in first out within a byte budget; thread-safe.
+
+    The entries of this process come first; behind them, the shared cache
+    (`SYNCAPI["PAGE_CACHE_SHARED"]`, see `syncapi.shared_pages`), where one
+    process finds what another one stored, or what it stored before a restart.
+    """
 
     def __init__(self, max_bytes: int | None = None):
         self._max_bytes = max_bytes
-        self._pages: OrderedDict[tuple, EncodedRecords] = OrderedDict()
+        self._pages: OrderedDict[tuple, tuple[EncodedRecords | list[int], int]] = OrderedDict()
         self._bytes = 0
+        self._latest: OrderedDict[tuple, list[int]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -61,28 +71,58 @@ class PageCache:
 
     def get(self, key: tuple):
         entry = self._pages.get(key)
-        return entry[0] if entry is not None else None
+        if entry is not None:
+            return entry[0]
+        value = shared_pages.get(key)
+        if value is not None:
+            self._keep(key, value, _size(value))
+        return value
 
     def put(self, key: tuple, value: EncodedRecords | list[int]) -> None:
-        size, budget = _size(value), self.max_bytes
-        if size > budget:
+        size = _size(value)
+        if size <= self.max_bytes and self._keep(key, value, size):
+            shared_pages.put(key, value)
+
+    def latest(self, key: tuple) -> list[int] | None:
+        """The list last set under `key` (by this process, else by any), unlike entries
+        named by what they hold: the last plan of a download, the last versions of a range."""
+        value = self._latest.get(key)
+        return value if value is not None else shared_pages.get(("latest", *key))
+
+    def set_latest(self, key: tuple, value: list[int]) -> None:
+        if self.max_bytes <= 0 or self._latest.get(key) == value:
             return
         with self._lock:
+            self._latest[key] = value
+            self._latest.move_to_end(key)
+            while len(self._latest) > MAX_LATEST:
+                self._latest.popitem(last=False)
+        shared_pages.put(("latest", *key), value)
+
+    def _keep(self, key: tuple, value, size: int) -> bool:
+        """Keep `value` in this process; False if it was there already."""
+        budget = self.max_bytes
+        with self._lock:
             if key in self._pages:
-                return
+                return False
             self._pages[key] = (value, size)
             self._bytes += size
             while self._bytes > budget:
                 _, (_, oldest) = self._pages.popitem(last=False)
                 self._bytes -= oldest
+        return True
 
-    def clear(self) -> None:
+    def clear(self, *, shared: bool = True) -> None:
+        """Forget every entry of this process and (unless `shared` is False) of the shared cache."""
         with self._lock:
             self._pages.clear()
+            self._latest.clear()
             self._bytes = 0
+        if shared:
+            shared_pages.clear()
 
     def __len__(self) -> int:
-        """How many pages it keeps (lists of versions aside)."""
+        """How many pages this process keeps (lists of versions aside)."""
         return sum(isinstance(value, EncodedRecords) for value, _ in list(self._pages.values()))
 
 
@@ -133,21 +173,42 @@ def page_versions(queryset: QuerySet, limit: int | None = None) -> list[int]:
 
 
 def page_records(
-    collection: Collection, queryset: QuerySet, versions: list[int], space: tuple
+    collection: Collection, queryset: QuerySet, versions: list[int], space: tuple, latest: tuple | None = None
 ) -> EncodedRecords | list[dict]:
     """The records of the rows of `queryset` up to the last of `versions` (which are theirs).
 
     `queryset` is a fresh page's: visible rows only, ordered by version, in the
     snapshot `versions` were read in. `space` is (alias, epoch, collection).
+    `latest`, for a planned range: the key under which the range's last
+    versions are kept. A range only ever loses rows (see
+    `syncapi.selectors._cuts`), so when some of its rows changed since, its
+    page is the last one without their records, cut out of the stored JSON.
     """
     if not versions:
         return []
     key = (*space, tuple(versions))
     page = page_cache.get(key)
+    if page is None and latest is not None:
+        page = _without_the_changed(space, page_cache.latest(latest), versions)
+        if page is not None:
+            page_cache.put(key, page)
     if page is None:
         upserts = visible_records(collection, queryset.filter(version__lte=versions[-1]))
         if len(upserts) != len(versions):  # not the rows the versions were read from: do not keep
             return upserts
         page = EncodedRecords(dumps(upserts), len(upserts))
         page_cache.put(key, page)
+    if latest is not None:
+        page_cache.set_latest(latest, versions)
     return page
+
+
+def _without_the_changed(space: tuple, before: list[int] | None, versions: list[int]) -> EncodedRecords | None:
+    """The page of the rows `versions`, from the stored page of `before` if they are some of its rows."""
+    if not before:
+        return None
+    keep = set(versions)
+    if not keep.issubset(before):
+        return None
+    page = page_cache.get((*space, tuple(before)))
+    return page and records_subset(page, keep)

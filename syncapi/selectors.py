@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from heapq import merge
-from itertools import islice
+from itertools import islice, pairwise
 from operator import itemgetter
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
 from syncapi.models import SyncConfiguration, SyncState, Tombstone
-from syncapi.page_cache import collection_state, page_records, page_space, page_versions, remembered
+from syncapi.page_cache import collection_state, page_cache, page_records, page_space, page_versions, remembered
 from syncapi.registry import Collection, registry
 from syncapi.serialization import fetch_rows, record_dict, record_values, split_page, visible_records
 from syncapi.versioning import read_snapshot
@@ -87,7 +87,11 @@ def changes_since(
 
         rows_qs = _visible(collection, collection.queryset_for(user), fresh).filter(version__gt=after)
         rows_qs = rows_qs.order_by("version")
-        if fresh and space is not None:
+        cuts = _cuts(rows_qs, limit, known) if parallel and fresh else []
+        if cuts:  # a planned download: this page is its first range
+            upserts = _range_records(collection, user, 0, cuts[0], space, known)
+            deletes, last, has_more = [], cuts[0], True
+        elif fresh and space is not None:
             versions = remembered((*known, "first", limit), lambda: page_versions(rows_qs, limit + 1))
             has_more, versions = len(versions) > limit, versions[:limit]
             upserts, deletes = page_records(collection, rows_qs, versions, space), []
@@ -95,7 +99,7 @@ def changes_since(
         else:
             upserts, deletes, last, has_more = _changes(collection, rows_qs, user, after, fresh, limit)
         at = Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last)
-        planned = _plan(rows_qs, at, limit, known) if parallel and fresh and has_more else []
+        planned = _planned_cursors(at, cuts)
 
     return ChangePage(
         collection=collection.name,
@@ -144,30 +148,65 @@ def _visible(collection: Collection, queryset: QuerySet, only_visible: bool) -> 
     return queryset.filter(collection.visible) if only_visible and collection.visible is not None else queryset
 
 
-def _plan(rows_qs: QuerySet, first: Cursor, limit: int, known: tuple | None = None) -> list[Cursor]:
-    """Cursors of the pages after `first`, cut every `limit` visible rows of this snapshot.
+def _cuts(rows_qs: QuerySet, limit: int, known: tuple | None) -> list[int]:
+    """Where a planned first download is cut: its pages are the visible rows in (0, cuts[0]],
+    (cuts[0], cuts[1]], ... then the tail after the last cut; [] if it fits in one page.
 
-    Each range cursor names the rows in (version, until]; the last cursor is
-    an ordinary one that continues from the last cut. Later changes only ever
-    move a row to a newer version, out of its range and into the tail, so the
-    ranges never grow and, applied in order, miss nothing. `known`: the
-    collection's state, under which the cuts are remembered (None: they are not).
+    Each range holds at most `limit` rows of this snapshot, and later changes
+    only ever move a row to a newer version, out of its range and into the
+    tail: ranges never grow, and, applied in order, miss nothing. So the cuts
+    of the last plan still hold, and are kept (`known`: the collection's state,
+    under which plans are kept; None: they are not): after some changes, a
+    range that lost none of its rows is the same page as before, and one that
+    lost some is that page without them (`page_records`), where cutting afresh
+    would shift every later page and change them all. The tail gets new cuts
+    every `limit` rows; once the kept ranges hold a fifth fewer rows than
+    they could, the download is cut afresh. A plan covers the first page and
+    at most MAX_PLANNED_PAGES ranges; the tail continues past them.
     """
+    cap = limit * (MAX_PLANNED_PAGES + 1)
 
-    def cut() -> list[int]:
-        versions = page_versions(rows_qs.filter(version__gt=first.version), limit * MAX_PLANNED_PAGES)
+    def every(versions: list[int]) -> list[int]:
         cuts = versions[limit - 1 :: limit]
-        if cuts and cuts[-1] == versions[-1] and len(versions) < limit * MAX_PLANNED_PAGES:
+        if cuts and cuts[-1] == versions[-1] and len(versions) < cap:
             cuts.pop()  # the tail page would be empty: the last range becomes the tail
         return cuts
 
-    cuts = remembered((*known, "plan", first.version, limit) if known is not None else None, cut)
-    cursors, lower = [], first.version
-    for cut in cuts:
-        cursors.append(replace(first, version=lower, until=cut))
-        lower = cut
-    cursors.append(replace(first, version=lower))
-    return cursors
+    if known is None:
+        return every(page_versions(rows_qs, cap))
+    latest = (*known[:4], "cuts", limit)  # the collection (and reader in a user scope), not its state
+
+    def cut() -> list[int]:
+        before = page_cache.latest(latest)
+        if before:
+            held = rows_qs.filter(version__lte=before[-1]).count()
+            if len(before) <= -(-held // limit) * 5 // 4 + 1:
+                return (before + every(page_versions(rows_qs.filter(version__gt=before[-1]), cap)))[: cap // limit]
+        return every(page_versions(rows_qs, cap))
+
+    cuts = remembered((*known, "cuts", limit), cut)
+    page_cache.set_latest(latest, cuts)
+    return cuts
+
+
+def _planned_cursors(first: Cursor, cuts: list[int]) -> list[Cursor]:
+    """The cursors of the pages after the first of a plan cut at `cuts`: one per range, then
+    an ordinary one that continues from the last cut (none without cuts)."""
+    if not cuts:
+        return []
+    ranges = [replace(first, version=lower, until=upper) for lower, upper in pairwise(cuts)]
+    return [*ranges, replace(first, version=cuts[-1])]
+
+
+def _range_records(collection: Collection, user, lower: int, upper: int, space, known) -> Sequence[dict]:
+    """The records of the visible rows in (lower, upper]: a planned range, read whole (it only
+    ever loses rows)."""
+    rows_qs = _visible(collection, collection.queryset_for(user), True)
+    rows_qs = rows_qs.filter(version__gt=lower, version__lte=upper).order_by("version")
+    if space is None:
+        return visible_records(collection, rows_qs)
+    versions = remembered((*known, "range", lower, upper), lambda: page_versions(rows_qs))
+    return page_records(collection, rows_qs, versions, space, latest=(*known[:4], "range", lower, upper))
 
 
 def _range_page(
@@ -175,20 +214,12 @@ def _range_page(
 ) -> ChangePage:
     """One planned page: the visible rows in (version, until], then an ordinary cursor at `until`.
 
-    A range only ever loses rows (to newer versions, delivered by the tail),
-    so it is read whole. Its deletes are moot: the replica is being filled
-    from scratch, and deletes after the plan come with the tail.
+    Its deletes are moot: the replica is being filled from scratch, and
+    deletes after the plan come with the tail.
     """
-    rows_qs = _visible(collection, collection.queryset_for(user), True)
-    rows_qs = rows_qs.filter(version__gt=cursor.version, version__lte=cursor.until).order_by("version")
-    if space is not None:
-        versions = remembered((*known, "range", cursor.version, cursor.until), lambda: page_versions(rows_qs))
-        upserts = page_records(collection, rows_qs, versions, space)
-    else:
-        upserts = visible_records(collection, rows_qs)
     return ChangePage(
         collection=collection.name,
-        upserts=upserts,
+        upserts=_range_records(collection, user, cursor.version, cursor.until, space, known),
         deletes=[],
         cursor=replace(cursor, epoch=state.epoch, version=cursor.until, until=None),
         has_more=True,

@@ -42,6 +42,43 @@ class EncodedRecords(Sequence):
         return f"<EncodedRecords: {self._count} records, {len(self.json)} bytes>"
 
 
+# How a page's records are laid out: `dumps` of record dicts, each with "id" first.
+_FIRST = b'[{"id":'
+_BETWEEN = b'},{"id":'
+_VERSION = b',"version":'
+
+
+def records_subset(page: EncodedRecords, versions: set[int]) -> EncodedRecords | None:
+    """The records of `page` whose versions are in `versions`, in the page's order, as JSON cut
+    out of the page's own; None if the page is not laid out as this module writes records.
+
+    Each record starts with "id" then "version" (`record_dict`): a record's
+    JSON begins `{"id":`, which a JSON string cannot hold (its quotes would be
+    escaped); a record holding such an object in a field is caught by the count.
+    """
+    json = page.json
+    if not (json.startswith(_FIRST) and json.endswith(b"}]")):
+        return None
+    parts = json[len(_FIRST) : -2].split(_BETWEEN)
+    if len(parts) != len(page):
+        return None
+    kept = []
+    for part in parts:
+        at = part.find(_VERSION)
+        if at < 0:
+            return None
+        at += len(_VERSION)
+        end = part.find(b",", at)
+        version = part[at : end if end >= 0 else None]
+        if not version.isdigit():
+            return None
+        if int(version) in versions:
+            kept.append(part)
+    if len(kept) != len(versions):
+        return None
+    return EncodedRecords(_FIRST + _BETWEEN.join(kept) + b"}]", len(kept))
+
+
 def _default(value):
     if isinstance(value, Decimal):
         return str(value)
