@@ -194,10 +194,13 @@ export class SyncEngine extends EventTarget {
         this.seqs.set(collection, await db.lastSegmentSeq(collection));
       }
       if (token) await this.stage(unit, 'push', () => this.push(token, stats));
-      for (const collection of collections) {
-        if (config.collections[collection]?.scope === 'user' && !token) continue;
-        await this.stage(unit, `pull:${collection}`, () => this.pull(unit, collection, config, token, stats));
-      }
+      // Collections are independent (each stores its own pages and cursor): pulled at once, so that
+      // a small one does not hold up a large one's first page. All must end before the unit does.
+      const pulls = collections
+        .filter((collection) => config.collections[collection]?.scope !== 'user' || token)
+        .map((collection) => this.stage(unit, `pull:${collection}`, () => this.pull(unit, collection, config, token, stats)));
+      const failed = (await Promise.allSettled(pulls)).find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
       await db.setMeta('lastSync', { at: Date.now(), unit });
       await this.beforeComplete?.().catch(() => {}); // retried by the next sync
       stats.durationMs = performance.now() - started;
