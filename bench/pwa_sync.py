@@ -277,9 +277,10 @@ def measure(products: int, runs: int, db: str = "sqlite", workers: int = 2, delt
 def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
     """The report's lines for one catalogue size."""
     size = f"{products:,} products, {LABELS[db]}"
-    # The first run is the first device gunicorn serves: its processes have no
-    # page cache yet (syncapi.page_cache). The later runs are the usual case, a
-    # device syncing a catalogue the server has sent before.
+    # The first run is the first device to download this catalogue: the page
+    # cache, in memory and on disk, is empty (syncapi.page_cache; it survives a
+    # restart, so this is not what a restart costs). The later runs are the
+    # usual case, a device syncing a catalogue the server has sent before.
     warm = runs[1:] or runs
     usable = Result(
         bench="PWA initial sync",
@@ -291,7 +292,8 @@ def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
     )  # fmt: skip
     usable.met = usable.ratio <= 1.5 and (products < 100_000 or usable.median <= 1000)
     first = Result(
-        bench="PWA initial sync", case=f"{size}: trigger → usable, first device since server start (page cache cold)",
+        bench="PWA initial sync",
+        case=f"{size}: trigger → usable, first device to download this catalogue (page cache empty)",
         unit="ms", samples=[runs[0]["usableMs"]], floor_samples=[runs[0]["floorMs"]],
         floor="as above, same run",
     )  # fmt: skip

@@ -74,6 +74,8 @@ class PageCache:
         if entry is not None:
             return entry[0]
         value = shared_pages.get(key)
+        if type(value) is bytes:  # a page, stored as its JSON alone: its key ends with its rows' versions
+            value = EncodedRecords(value, len(key[-1]))
         if value is not None:
             self._keep(key, value, _size(value))
         return value
@@ -83,13 +85,14 @@ class PageCache:
         if size <= self.max_bytes and self._keep(key, value, size):
             shared_pages.put(key, value)
 
-    def latest(self, key: tuple) -> list[int] | None:
-        """The list last set under `key` (by this process, else by any), unlike entries
-        named by what they hold: the last plan of a download, the last versions of a range."""
+    def latest(self, key: tuple, *, shared: bool = True) -> list[int] | None:
+        """The list last set under `key` (by this process, else, if `shared`, by any), unlike
+        entries named by what they hold: the last plan of a download, the last versions of a range."""
         value = self._latest.get(key)
-        return value if value is not None else shared_pages.get(("latest", *key))
+        return shared_pages.get(("latest", *key)) if value is None and shared else value
 
-    def set_latest(self, key: tuple, value: list[int]) -> None:
+    def set_latest(self, key: tuple, value: list[int], *, shared: bool = True) -> None:
+        """Set the list under `key`, for this process and (if `shared`) for every process."""
         if self.max_bytes <= 0 or self._latest.get(key) == value:
             return
         with self._lock:
@@ -97,7 +100,8 @@ class PageCache:
             self._latest.move_to_end(key)
             while len(self._latest) > MAX_LATEST:
                 self._latest.popitem(last=False)
-        shared_pages.put(("latest", *key), value)
+        if shared:
+            shared_pages.put(("latest", *key), value)
 
     def _keep(self, key: tuple, value, size: int) -> bool:
         """Keep `value` in this process; False if it was there already."""
@@ -189,7 +193,7 @@ def page_records(
     key = (*space, tuple(versions))
     page = page_cache.get(key)
     if page is None and latest is not None:
-        page = _without_the_changed(space, page_cache.latest(latest), versions)
+        page = _without_the_changed(space, page_cache.latest(latest, shared=False), versions)
         if page is not None:
             page_cache.put(key, page)
     if page is None:
@@ -198,8 +202,8 @@ def page_records(
             return upserts
         page = EncodedRecords(dumps(upserts), len(upserts))
         page_cache.put(key, page)
-    if latest is not None:
-        page_cache.set_latest(latest, versions)
+    if latest is not None:  # per process: a write per page would cost a first download more than it saves
+        page_cache.set_latest(latest, versions, shared=False)
     return page
 
 

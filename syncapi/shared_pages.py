@@ -12,7 +12,11 @@ restart finds the pages of the one before.
 Sharing is safe for the same reason the cache is: a key names the database
 (alias and epoch), the collection and the versions of the rows, and a
 committed version names one state of one row, in every process. Keys are
-hashed (sha256 of the key's repr), so any cache backend takes them. The cache
+hashed (sha256 of the key's repr), so any cache backend takes them. A page
+is stored as its JSON bytes alone (diskcache writes bytes unpickled): its
+count is that of the versions its key ends with. The "latest" lists (a
+collection's last plan) are shared too; a range's last versions are not: a
+write per page would cost a first download more than it saves. The cache
 is only a cache: should it fail, the page is read and encoded as if it were
 not there, and the failure is logged.
 """
@@ -37,8 +41,9 @@ def _digest(key: tuple) -> str:
     return "syncapi-page:" + hashlib.sha256(repr(key).encode()).hexdigest()
 
 
-def get(key: tuple) -> EncodedRecords | list[int] | None:
-    """The entry stored under `key` by any process; None if none (or no shared cache)."""
+def get(key: tuple) -> bytes | list[int] | None:
+    """The entry stored under `key` by any process (a page as its JSON alone: bytes, stored
+    as they are, unpickled); None if none (or no shared cache)."""
     cache = _cache()
     if cache is None:
         return None
@@ -47,8 +52,6 @@ def get(key: tuple) -> EncodedRecords | list[int] | None:
     except Exception:
         logger.warning("The shared page cache could not be read", exc_info=True)
         return None
-    if type(stored) is tuple:  # a page: (count, JSON)
-        return EncodedRecords(stored[1], stored[0])
     return stored
 
 
@@ -57,7 +60,7 @@ def put(key: tuple, value: EncodedRecords | list[int]) -> None:
     cache = _cache()
     if cache is None:
         return
-    stored = (len(value), value.json) if isinstance(value, EncodedRecords) else value
+    stored = value.json if isinstance(value, EncodedRecords) else value
     try:
         cache.set(_digest(key), stored, timeout=None)
     except Exception:
