@@ -46,8 +46,9 @@ from syncapi.models import Tombstone
 from syncapi.registry import Collection
 from syncapi.serialization import EncodedRecords, dumps, fetch_rows, records_subset, visible_records
 
-# Lists kept by `PageCache.set_latest` in each process, the oldest set first out.
-MAX_LATEST = 4096
+# The lists kept by `PageCache.set_latest` in a process take at most this share of its
+# byte budget, the oldest set first out: plans and ranges come and go as a catalogue changes.
+LATEST_SHARE = 4
 
 
 class PageCache:
@@ -63,6 +64,7 @@ class PageCache:
         self._pages: OrderedDict[tuple, tuple[EncodedRecords | list[int], int]] = OrderedDict()
         self._bytes = 0
         self._latest: OrderedDict[tuple, list[int]] = OrderedDict()
+        self._latest_bytes = 0
         self._lock = threading.Lock()
 
     @property
@@ -93,13 +95,16 @@ class PageCache:
 
     def set_latest(self, key: tuple, value: list[int], *, shared: bool = True) -> None:
         """Set the list under `key`, for this process and (if `shared`) for every process."""
-        if self.max_bytes <= 0 or self._latest.get(key) == value:
+        budget = self.max_bytes // LATEST_SHARE
+        if _size(value) > budget or self._latest.get(key) == value:
             return
         with self._lock:
+            before = self._latest.pop(key, None)
+            self._latest_bytes += _size(value) - (_size(before) if before is not None else 0)
             self._latest[key] = value
-            self._latest.move_to_end(key)
-            while len(self._latest) > MAX_LATEST:
-                self._latest.popitem(last=False)
+            while self._latest_bytes > budget:
+                _, oldest = self._latest.popitem(last=False)
+                self._latest_bytes -= _size(oldest)
         if shared:
             shared_pages.put(("latest", *key), value)
 
@@ -121,6 +126,7 @@ class PageCache:
         with self._lock:
             self._pages.clear()
             self._latest.clear()
+            self._latest_bytes = 0
             self._bytes = 0
         if shared:
             shared_pages.clear()

@@ -303,3 +303,15 @@ def test_records_subset_refuses_a_page_it_cannot_cut_safely():
     assert records_subset(EncodedRecords(dumps(nested), 2), {5}) is None
     assert records_subset(EncodedRecords(dumps(no_version), 2), {5}) is None
     assert records_subset(EncodedRecords(dumps(nested[:1]), 1), {7}) is None  # versions it does not hold
+
+
+def test_the_latest_lists_of_a_process_stay_within_a_share_of_its_budget(settings):
+    settings.SYNCAPI = {**settings.SYNCAPI, "PAGE_CACHE_SHARED": None}
+    cache = PageCache(max_bytes=4 * (64 + 36 * 10) * 3)  # room for three lists of 10 versions
+    for n in range(5):  # ranges of plans that came and went
+        cache.set_latest(("range", n), list(range(n, n + 10)))
+
+    assert [cache.latest(("range", n)) for n in range(5)] == [None, None, *(list(range(n, n + 10)) for n in (2, 3, 4))]
+    cache.set_latest(("range", 4), list(range(10)))  # set again: counted once
+    assert cache.latest(("range", 3)) is not None
+    assert cache.latest(("range", 1_000)) is None
