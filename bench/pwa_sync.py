@@ -317,10 +317,7 @@ def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
         samples=[r["coldStartMs"] for r in runs], floor_samples=[r["coldFloorMs"] for r in runs],
         floor="read and parse the stored product segments",
     )  # fmt: skip
-    out = [usable, *([first] if runs[1:] else []), longest, search, category, cold]
-    if "deltaMs" in runs[0]:
-        out += delta_results(size, runs)
-    return out
+    return [usable, *([first] if runs[1:] else []), longest, search, category, cold, *delta_results(size, runs)]
 
 
 def changed_results(products: int, runs: list[dict], db: str) -> list[Result]:

@@ -51,6 +51,27 @@ from syncapi.serialization import EncodedRecords, dumps, fetch_rows, records_sub
 LATEST_SHARE = 4
 
 
+class _Fifo:
+    """Entries with their sizes in bytes, the oldest dropped first beyond a budget (call under a lock)."""
+
+    def __init__(self):
+        self.entries: OrderedDict[tuple, tuple] = OrderedDict()
+        self.bytes = 0
+
+    def keep(self, key: tuple, value, size: int, budget: int) -> None:
+        """Keep `value` under `key` (replacing what was there), then drop the oldest beyond `budget`."""
+        before = self.entries.pop(key, None)
+        self.bytes += size - (before[1] if before is not None else 0)
+        self.entries[key] = (value, size)
+        while self.bytes > budget:
+            _, (_, oldest) = self.entries.popitem(last=False)
+            self.bytes -= oldest
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.bytes = 0
+
+
 class PageCache:
     """Encoded pages (and lists of versions) by key, first in first out within a byte budget; thread-safe.
 
@@ -61,10 +82,8 @@ class PageCache:
 
     def __init__(self, max_bytes: int | None = None):
         self._max_bytes = max_bytes
-        self._pages: OrderedDict[tuple, tuple[EncodedRecords | list[int], int]] = OrderedDict()
-        self._bytes = 0
-        self._latest: OrderedDict[tuple, list[int]] = OrderedDict()
-        self._latest_bytes = 0
+        self._pages = _Fifo()  # named by what they hold: never replaced
+        self._latest = _Fifo()  # the last list set under a key (`set_latest`)
         self._lock = threading.Lock()
 
     @property
@@ -72,7 +91,7 @@ class PageCache:
         return sync_settings.PAGE_CACHE_BYTES if self._max_bytes is None else self._max_bytes
 
     def get(self, key: tuple):
-        entry = self._pages.get(key)
+        entry = self._pages.entries.get(key)
         if entry is not None:
             return entry[0]
         value = shared_pages.get(key)
@@ -90,35 +109,28 @@ class PageCache:
     def latest(self, key: tuple, *, shared: bool = True) -> list[int] | None:
         """The list last set under `key` (by this process, else, if `shared`, by any), unlike
         entries named by what they hold: the last plan of a download, the last versions of a range."""
-        value = self._latest.get(key)
-        return shared_pages.get(("latest", *key)) if value is None and shared else value
+        entry = self._latest.entries.get(key)
+        if entry is not None:
+            return entry[0]
+        return shared_pages.get(("latest", *key)) if shared else None
 
     def set_latest(self, key: tuple, value: list[int], *, shared: bool = True) -> None:
         """Set the list under `key`, for this process and (if `shared`) for every process."""
-        budget = self.max_bytes // LATEST_SHARE
-        if _size(value) > budget or self._latest.get(key) == value:
+        size, budget = _size(value), self.max_bytes // LATEST_SHARE
+        entry = self._latest.entries.get(key)
+        if size > budget or (entry is not None and entry[0] == value):
             return
         with self._lock:
-            before = self._latest.pop(key, None)
-            self._latest_bytes += _size(value) - (_size(before) if before is not None else 0)
-            self._latest[key] = value
-            while self._latest_bytes > budget:
-                _, oldest = self._latest.popitem(last=False)
-                self._latest_bytes -= _size(oldest)
+            self._latest.keep(key, value, size, budget)
         if shared:
             shared_pages.put(("latest", *key), value)
 
     def _keep(self, key: tuple, value, size: int) -> bool:
         """Keep `value` in this process; False if it was there already."""
-        budget = self.max_bytes
         with self._lock:
-            if key in self._pages:
+            if key in self._pages.entries:
                 return False
-            self._pages[key] = (value, size)
-            self._bytes += size
-            while self._bytes > budget:
-                _, (_, oldest) = self._pages.popitem(last=False)
-                self._bytes -= oldest
+            self._pages.keep(key, value, size, self.max_bytes)
         return True
 
     def clear(self, *, shared: bool = True) -> None:
@@ -126,14 +138,12 @@ class PageCache:
         with self._lock:
             self._pages.clear()
             self._latest.clear()
-            self._latest_bytes = 0
-            self._bytes = 0
         if shared:
             shared_pages.clear()
 
     def __len__(self) -> int:
         """How many pages this process keeps (lists of versions aside)."""
-        return sum(isinstance(value, EncodedRecords) for value, _ in list(self._pages.values()))
+        return sum(isinstance(value, EncodedRecords) for value, _ in list(self._pages.entries.values()))
 
 
 def _size(value: EncodedRecords | list[int]) -> int:

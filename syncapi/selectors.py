@@ -174,7 +174,7 @@ def _cuts(rows_qs: QuerySet, limit: int, known: tuple | None) -> list[int]:
 
     if known is None:
         return every(page_versions(rows_qs, cap))
-    latest = (*known[:4], "cuts", limit)  # the collection (and reader in a user scope), not its state
+    latest = _lasting(known, "cuts", limit)
 
     def cut() -> list[int]:
         before = page_cache.latest(latest)
@@ -206,7 +206,13 @@ def _range_records(collection: Collection, user, lower: int, upper: int, space, 
     if space is None:
         return visible_records(collection, rows_qs)
     versions = remembered((*known, "range", lower, upper), lambda: page_versions(rows_qs))
-    return page_records(collection, rows_qs, versions, space, latest=(*known[:4], "range", lower, upper))
+    return page_records(collection, rows_qs, versions, space, latest=_lasting(known, "range", lower, upper))
+
+
+def _lasting(known: tuple, *what) -> tuple:
+    """A key for `what` of the collection (and reader, in a user scope) that `known` names,
+    whatever its state: `known` is (*space, reader, newest row, newest tombstone)."""
+    return (*known[:4], *what)
 
 
 def _range_page(
