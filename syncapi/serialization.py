@@ -129,15 +129,16 @@ def record_dict(collection: Collection, row: tuple) -> dict:
     return dict(zip(_names(collection), row))  # noqa: B905 (a trailing visibility flag is not a field)
 
 
-def split_page(collection: Collection, page: list) -> tuple[list[dict], list[str]]:
+def split_page(collection: Collection, page: list, *, ordered: bool = True) -> tuple[list[dict], list[str]]:
     """A page of rows (tuples) and deleted ids (strings) as (upserts, deletes).
 
     Rows the reader may not see (visibility flag 0) become deletes. Upserts
-    come in the collection's `page_order`, if it has one.
+    come in the collection's `page_order`, if it has one and `ordered`, else
+    in the rows' order.
     """
     names, flagged = _names(collection), collection.visible is not None
     upserts = [dict(zip(names, item)) for item in page if type(item) is tuple and (not flagged or item[-1])]  # noqa: B905
-    if collection.page_order is not None:
+    if ordered and collection.page_order is not None:
         upserts.sort(key=collection.page_order)
     deletes = [
         item if type(item) is str else item[0] for item in page if type(item) is str or (flagged and not item[-1])
