@@ -7,6 +7,9 @@
 
 import { formatWhen, h, show } from './dom.js';
 
+/** The progress bar shows a sync's latest counts at most this often (the list re-renders as often). */
+const PROGRESS_INTERVAL_MS = 250;
+
 /**
  * @param {HTMLElement} root `#status`
  * @param {{onSyncNow: () => void, onInstall: () => void, onUpdate: () => void,
@@ -19,6 +22,20 @@ export function createStatusView(root, actions) {
   const pendingChip = h('span', { class: 'chip pending-chip' }, pending, ' unsent');
   const progress = h('progress', { id: 'sync-progress', max: '1', 'aria-label': 'Sync progress', hidden: true });
   const progressLabel = h('span', { class: 'progress-label', 'aria-hidden': 'true', hidden: true });
+  let latestProgress = null;
+  let progressTimer = null;
+  let progressShownAt = -Infinity;
+
+  function showProgress() {
+    progressTimer = null;
+    progressShownAt = performance.now();
+    const { upserts, deletes, hasMore } = latestProgress;
+    // The total is unknown: the bar shows the known work, one more page while there is more.
+    const lastPage = Math.max(1, upserts);
+    progress.max = upserts + (hasMore ? Math.min(lastPage, 5000) : 0) || 1;
+    progress.value = upserts;
+    progressLabel.textContent = `Syncing… ${upserts + deletes} records`;
+  }
 
   const button = (id, text, onClick, extra = {}) =>
     h('button', { type: 'button', id, class: 'btn', on: { click: onClick }, ...extra }, text);
@@ -82,16 +99,20 @@ export function createStatusView(root, actions) {
       show(progressLabel, true);
       root.classList.add('is-syncing');
     },
-    /** @param {import('../engine.js').SyncProgressDetail} detail */
-    syncProgress({ upserts, deletes, hasMore }) {
+    /**
+     * Show a sync's progress: the latest at most every PROGRESS_INTERVAL_MS
+     * (each update is a frame to style, lay out and paint, while the sync
+     * needs the CPU; a first download reports 20 pages a second).
+     * @param {import('../engine.js').SyncProgressDetail} detail
+     */
+    syncProgress(detail) {
       if (!syncing) view.syncStarted();
-      // The total is unknown: the bar shows the known work, one more page while there is more.
-      const lastPage = Math.max(1, upserts);
-      progress.max = upserts + (hasMore ? Math.min(lastPage, 5000) : 0) || 1;
-      progress.value = upserts;
-      progressLabel.textContent = `Syncing… ${upserts + deletes} records`;
+      latestProgress = detail;
+      progressTimer ??= setTimeout(showProgress, Math.max(0, progressShownAt + PROGRESS_INTERVAL_MS - performance.now()));
     },
     syncEnded() {
+      clearTimeout(progressTimer); // a sync that ended shows no more progress
+      progressTimer = null;
       syncing = 0;
       show(progress, false);
       show(progressLabel, false);
