@@ -83,13 +83,14 @@ export function formatWhen(value) {
 }
 
 /**
- * Call `fn` at most once per `ms`, always including a final call after the last request.
- * @returns {() => void}
+ * Call `fn` at most once per `ms`, always including a final call after the last request;
+ * `cancel()` drops a call not made yet.
+ * @returns {(() => void) & {cancel: () => void}}
  */
 export function throttle(fn, ms) {
   let last = -Infinity;
   let timer = null;
-  return () => {
+  const throttled = () => {
     if (timer) return;
     const wait = Math.max(0, last + ms - performance.now());
     timer = setTimeout(() => {
@@ -98,6 +99,11 @@ export function throttle(fn, ms) {
       fn();
     }, wait);
   };
+  throttled.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  return throttled;
 }
 
 /** @returns {(...args) => void} `fn` called `ms` after the last call */

@@ -5,7 +5,7 @@
  * @module views/status
  */
 
-import { formatWhen, h, show } from './dom.js';
+import { formatWhen, h, show, throttle } from './dom.js';
 
 /** The progress bar shows a sync's latest counts at most this often (the list re-renders as often). */
 const PROGRESS_INTERVAL_MS = 250;
@@ -23,19 +23,14 @@ export function createStatusView(root, actions) {
   const progress = h('progress', { id: 'sync-progress', max: '1', 'aria-label': 'Sync progress', hidden: true });
   const progressLabel = h('span', { class: 'progress-label', 'aria-hidden': 'true', hidden: true });
   let latestProgress = null;
-  let progressTimer = null;
-  let progressShownAt = -Infinity;
-
-  function showProgress() {
-    progressTimer = null;
-    progressShownAt = performance.now();
+  const showProgress = throttle(() => {
     const { upserts, deletes, hasMore } = latestProgress;
     // The total is unknown: the bar shows the known work, one more page while there is more.
     const lastPage = Math.max(1, upserts);
     progress.max = upserts + (hasMore ? Math.min(lastPage, 5000) : 0) || 1;
     progress.value = upserts;
     progressLabel.textContent = `Syncing… ${upserts + deletes} records`;
-  }
+  }, PROGRESS_INTERVAL_MS);
 
   const button = (id, text, onClick, extra = {}) =>
     h('button', { type: 'button', id, class: 'btn', on: { click: onClick }, ...extra }, text);
@@ -108,11 +103,10 @@ export function createStatusView(root, actions) {
     syncProgress(detail) {
       if (!syncing) view.syncStarted();
       latestProgress = detail;
-      progressTimer ??= setTimeout(showProgress, Math.max(0, progressShownAt + PROGRESS_INTERVAL_MS - performance.now()));
+      showProgress();
     },
     syncEnded() {
-      clearTimeout(progressTimer); // a sync that ended shows no more progress
-      progressTimer = null;
+      showProgress.cancel(); // a sync that ended shows no more progress
       syncing = 0;
       show(progress, false);
       show(progressLabel, false);
