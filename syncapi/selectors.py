@@ -155,6 +155,10 @@ def _visible(collection: Collection, queryset: QuerySet, only_visible: bool) -> 
 def _cuts(rows_qs: QuerySet, limit: int, known: tuple | None) -> list[int]:
     """Where a planned first download is cut: its pages are the visible rows in (0, cuts[0]],
     (cuts[0], cuts[1]], ... then the tail after the last cut; [] if it fits in one page.
+    A plan cut afresh ends its last range at the last row: every record is in a range, which
+    the page cache keeps, and the tail holds only what changed after the plan (an ordinary
+    page, read for each request: had it held the last rows, each device would have paid for
+    reading and encoding up to a full page).
 
     Each range holds at most `limit` rows of this snapshot, and later changes
     only ever move a row to a newer version, out of its range and into the
@@ -170,14 +174,17 @@ def _cuts(rows_qs: QuerySet, limit: int, known: tuple | None) -> list[int]:
     """
     cap = limit * (MAX_PLANNED_PAGES + 1)
 
-    def every(versions: list[int]) -> list[int]:
+    def every(versions: list[int], *, close: bool = False) -> list[int]:
         cuts = versions[limit - 1 :: limit]
-        if cuts and cuts[-1] == versions[-1] and len(versions) < cap:
-            cuts.pop()  # the tail page would be empty: the last range becomes the tail
+        if cuts and len(versions) < cap:  # every row is in `versions`
+            if cuts[-1] == versions[-1]:
+                cuts.pop()  # no empty range at the end
+            if close and len(versions) > limit:
+                cuts.append(versions[-1])  # every row in a range: the tail holds only later changes
         return cuts
 
     if known is None:
-        return every(page_versions(rows_qs, cap))
+        return every(page_versions(rows_qs, cap), close=True)
     latest = _lasting(known, "cuts", limit)
 
     def cut() -> list[int]:
@@ -186,7 +193,7 @@ def _cuts(rows_qs: QuerySet, limit: int, known: tuple | None) -> list[int]:
             held = rows_qs.filter(version__lte=before[-1]).count()
             if len(before) <= -(-held // limit) * 5 // 4 + 1:
                 return (before + every(page_versions(rows_qs.filter(version__gt=before[-1]), cap)))[: cap // limit]
-        return every(page_versions(rows_qs, cap))
+        return every(page_versions(rows_qs, cap), close=True)
 
     cuts = remembered((*known, "cuts", limit), cut)
     page_cache.set_latest(latest, cuts)

@@ -593,8 +593,8 @@ def test_pull_parallel_first_page_plans_the_rest_as_cursors(api, category):
     first = pull(api, "products", limit=5, parallel="1")
     pages = [first] + [pull(api, "products", limit=5, cursor=c) for c in first["parallel_cursors"]]
 
-    assert len(first["parallel_cursors"]) == 2  # (5th, 10th] and the tail after the 10th
-    assert [len(page["upserts"]) for page in pages] == [5, 5, 2]
+    assert len(first["parallel_cursors"]) == 3  # (5th, 10th], (10th, 12th], and the tail after the 12th
+    assert [len(page["upserts"]) for page in pages] == [5, 5, 2, 0]
     versions = [sorted(record["version"] for record in page["upserts"]) for page in pages]
     assert sum(versions, []) == sorted(p.version for p in Product.objects.all())  # each page a run of versions
     assert set(upserted_ids(pages)) == {str(p.id) for p in products}
@@ -651,7 +651,7 @@ def test_pull_range_page_answers_an_ordinary_cursor_where_its_range_ends(api, ca
     ranged = pull(api, "products", limit=2, cursor=first["parallel_cursors"][0])
     resumed = pull(api, "products", limit=2, cursor=ranged["cursor"])
 
-    assert len(first["parallel_cursors"]) == 3  # (2nd, 4th], (4th, 6th], the tail after the 6th
+    assert len(first["parallel_cursors"]) == 4  # (2nd, 4th], (4th, 6th], (6th, 8th], the tail after the 8th
     assert ranged["has_more"] is True
     assert ranged["cursor"] != first["parallel_cursors"][1]  # resuming is not bounded by the next range
     # The same records (a range page comes in the list order, a page after a cursor in version order).
