@@ -43,6 +43,7 @@ install-dev: $(VENV)/.dev
 run: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_catalogue --if-empty
+	DEBUG=$${DEBUG:-true} $(PY) manage.py warm_sync_pages
 	DEBUG=$${DEBUG:-true} $(PY) manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "  App:       http://127.0.0.1:$(PORT)/"

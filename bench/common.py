@@ -174,15 +174,19 @@ def serve(
     threads: int = 4,
     name: str = "serve",
     access_log: Path | None = None,
+    warm: bool = False,
 ):
     """A fresh catalogue of `products` served by gunicorn on loopback, like production
     (DEBUG off, collected and hashed static files). Yields (base URL, DATABASE_URL).
-    `access_log`: as for `gunicorn`."""
+    `access_log`: as for `gunicorn`. `warm`: the page cache warmed first (`warm_sync_pages`,
+    as `make run` does), else empty."""
     with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
         # A fresh shared page cache too: a new server's first device finds nothing in it.
         env = django_env(url, STATIC_ROOT=static, SYNC_PAGE_CACHE_DIR=f"{static}/sync-pages")
         manage(env, "migrate", "-v0")
         manage(env, "seed_catalogue", "--products", str(products))
+        if warm:
+            manage(env, "warm_sync_pages")
         manage(env, "collectstatic", "--noinput", "-v0")
         with gunicorn(env, workers=workers, threads=threads, access_log=access_log) as base:
             yield base, url
