@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from syncapi.conf import sync_settings
+from syncapi.page_cache import page_cache
 from syncapi.warming import first_downloads_warm
 
 
@@ -19,10 +20,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, limit, **options):
-        warmed = first_downloads_warm(limit=limit)
-        if not warmed:
+        if page_cache.max_bytes <= 0:
             self.stdout.write("The page cache is off (SYNC_PAGE_CACHE_MB=0): nothing to warm.")
             return
+        warmed = first_downloads_warm(limit=limit)
         if not sync_settings.PAGE_CACHE_SHARED:
             self.stderr.write(
                 "No shared page cache (SYNCAPI['PAGE_CACHE_SHARED'] is None): the pages stay in this "
