@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: run test lint test-sqlite test-postgres install install-dev chromium bench stress clean
+.PHONY: run test lint test-js test-sqlite test-postgres install install-dev chromium nginx node bench stress clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,16 +26,33 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(VENV)/bin/python
 CHROMIUM_PATH ?= /usr/bin/chromium
 export CHROMIUM_PATH
 
-chromium:
-	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
+# $(call debian,<command or path>,<Debian package>,<what it is for>): install the package with apt
+# when the command is missing and this runs as root; otherwise say what to install.
+define debian
+	@if ! command -v $(1) >/dev/null 2>&1 && [ ! -x "$(1)" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing Debian's chromium for the browser tests"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			echo "Installing Debian's $(2) $(3)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 		else \
-			echo "Chromium not found at $(CHROMIUM_PATH): install it (Debian: sudo apt-get install chromium) or set CHROMIUM_PATH"; \
+			echo "$(1) not found: install Debian's $(2) (sudo apt-get install $(2)) $(3)"; \
 			exit 1; \
 		fi; \
 	fi
+endef
+
+chromium:
+	$(call debian,$(CHROMIUM_PATH),chromium,for the browser tests (or set CHROMIUM_PATH))
+
+# The phone-link benchmark reaches the app over HTTPS/HTTP2 through nginx, run by the benchmark itself
+# on a loopback port: the package's own service is not needed, and is stopped if apt started it.
+nginx:
+	$(call debian,/usr/sbin/nginx,nginx,for the phone-link benchmark)
+	@if command -v service >/dev/null && pgrep -x nginx >/dev/null && [ -f /run/nginx.pid ]; then \
+		service nginx stop >/dev/null 2>&1 || true; \
+	fi
+
+node:
+	$(call debian,node,nodejs,for the JavaScript unit tests)
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
@@ -43,7 +60,7 @@ install-dev: $(VENV)/.dev
 run: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_catalogue --if-empty
-	DEBUG=$${DEBUG:-true} $(PY) manage.py warm_sync_pages
+	DEBUG=$${DEBUG:-true} $(PY) manage.py build_snapshots
 	DEBUG=$${DEBUG:-true} $(PY) manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "  App:       http://127.0.0.1:$(PORT)/"
@@ -57,19 +74,22 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: install-dev chromium
+test-js: node
+	node --test tests/js/
+
+test-sqlite: install-dev chromium nginx
 	env -u DATABASE_URL $(VENV)/bin/pytest -m "not postgres" -p no:cacheprovider
 
-test-postgres: install-dev chromium
+test-postgres: install-dev chromium nginx
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/pytest -p no:cacheprovider; \
+		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/pytest -m "not once" -p no:cacheprovider; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
 		echo "PostgreSQL is required but not reachable at $(TEST_POSTGRES_URL)"; exit 1; \
 	else \
 		echo "PostgreSQL not reachable at $(TEST_POSTGRES_URL): skipping the PostgreSQL run (CI requires it)."; \
 	fi
 
-test: lint test-sqlite test-postgres
+test: lint test-js test-sqlite test-postgres
 
 # The PostgreSQL stress test, hundreds of interleavings (make test runs 3): writer
 # processes and readers; every reader must end exactly equal to the server.
@@ -80,7 +100,7 @@ stress: install-dev
 
 # Every benchmark at full size, beside its floor; writes docs/benchmarks.md and
 # docs/img/benchmarks.png (about 10 minutes; needs PostgreSQL too).
-bench: install-dev chromium
+bench: install-dev chromium nginx
 	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench
 
 clean:

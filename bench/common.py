@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -148,18 +149,27 @@ def gunicorn(
         command += ["--keep-alive", str(keep_alive)]
     if access_log is not None:
         command += ["--access-logfile", str(access_log), "--access-logformat", "%(r)s %(s)s %(B)s"]
-    server = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    with running([sys.executable, *command], base + "/api/sync/config/", "gunicorn", cwd=ROOT, env=env):
+        yield base
+
+
+@contextlib.contextmanager
+def running(command: list[str], ready_url: str, what: str, **popen):
+    """`command` as a process of its own, once `ready_url` answers (any HTTP status); stopped on exit."""
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)
     try:
         for _ in range(400):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(base + "/api/sync/config/", timeout=1)
+            try:
+                urllib.request.urlopen(ready_url, timeout=1)
                 break
-            time.sleep(0.05)  # waiting for the server to listen, not a measurement
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                time.sleep(0.05)  # waiting for the server to listen, not a measurement
         else:
-            raise RuntimeError("gunicorn did not start")
-        yield base
+            raise RuntimeError(f"{what} did not start")
+        yield server
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -174,20 +184,26 @@ def serve(
     threads: int = 4,
     name: str = "serve",
     access_log: Path | None = None,
-    warm: bool = False,
+    snapshots: bool = True,
+    before_start=None,
+    environment: dict | None = None,
 ):
     """A fresh catalogue of `products` served by gunicorn on loopback, like production
-    (DEBUG off, collected and hashed static files). Yields (base URL, DATABASE_URL).
-    `access_log`: as for `gunicorn`. `warm`: the page cache warmed first (`warm_sync_pages`,
-    as `make run` does), else empty."""
+    (DEBUG off, collected and hashed static files), its snapshots built as `make run` builds
+    them (`snapshots`; the server builds them itself when a device asks otherwise). Yields
+    (base URL, DATABASE_URL). `access_log`: as for `gunicorn`. `before_start(env, static_root)`:
+    runs once the site is set up, before gunicorn starts. `environment`: more settings (e.g. behind
+    a TLS proxy)."""
     with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
-        # A fresh shared page cache too: a new server's first device finds nothing in it.
-        env = django_env(url, STATIC_ROOT=static, SYNC_PAGE_CACHE_DIR=f"{static}/sync-pages")
+        env = django_env(url, STATIC_ROOT=f"{static}/static", SYNC_SNAPSHOT_DIR=f"{static}/snapshots",
+                         **(environment or {}))  # fmt: skip
         manage(env, "migrate", "-v0")
         manage(env, "seed_catalogue", "--products", str(products))
-        if warm:
-            manage(env, "warm_sync_pages")
+        if snapshots:
+            manage(env, "build_snapshots")
         manage(env, "collectstatic", "--noinput", "-v0")
+        if before_start is not None:
+            before_start(env, Path(static) / "static")
         with gunicorn(env, workers=workers, threads=threads, access_log=access_log) as base:
             yield base, url
 

@@ -25,8 +25,9 @@ on-disk Chromium profile, and measures in the page:
 - local queries over the replica: a search and a category listing; floor: a
   bare `includes` scan over the same flat array of names.
 - cold offline start: the app reloaded with the network off, to the first
-  product row on screen; floor: reading the stored product segments from
-  IndexedDB and parsing them, in that page once the app has started.
+  product row on screen; floor: reading the stored product segments (snapshot
+  parts and pages) from IndexedDB and parsing them, in that page once the app
+  has started.
 
     .venv/bin/python -m bench.pwa_sync --products 1000 10000 100000 --runs 3
 """
@@ -176,7 +177,8 @@ COLD_FLOOR = """async () => {
   let records = 0;
   for (const segment of segments) {
     const text = segment.text ?? await segment.blob.text();
-    records += JSON.parse(text).upserts.length;
+    const body = JSON.parse(text);
+    records += segment.format ? body.count : body.upserts.length;  // a snapshot part, or a page
   }
   db.close();
   return {coldFloorMs: performance.now() - start, records};
@@ -287,17 +289,15 @@ def in_playwright(playwright, base: str, database_url: str, log: Path, delta: bo
             context.close()
 
 
-def measure(
-    products: int, runs: int, db: str = "sqlite", workers: int = 2, delta: bool = True, warm: bool = False
-) -> list[dict]:
+def measure(products: int, runs: int, db: str = "sqlite", workers: int = 2, delta: bool = True) -> list[dict]:
     """`runs` rounds of two devices, one after another, each in a fresh profile: the first's initial
-    sync is the measured one (`initial_sync`), the second does the rest (`in_playwright`). `warm`:
-    the server's page cache warmed before the first device (`warm_sync_pages`), else empty."""
+    sync is the measured one (`initial_sync`), the second does the rest (`in_playwright`). The
+    server's snapshots are built at set-up, as `make run` builds them."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="bench-pwa-log-") as scratch:
         log = Path(scratch) / "access.log"
-        served = serve(products, db, workers=workers, name="pwa", access_log=log, warm=warm)
+        served = serve(products, db, workers=workers, name="pwa", access_log=log)
         with served as (base, url), floor_server(base) as fb:
             measured = []
             for _ in range(runs):
@@ -307,18 +307,16 @@ def measure(
             return measured
 
 
-def first_device(size: str, run: dict, warm: bool) -> Result:
-    """The first run's initial sync: the first device to download this catalogue, from a server whose
-    page cache (in memory and on disk; it survives a restart) was warmed by `warm_sync_pages`, as
-    `make run` does, or is empty."""
-    how = "after the server warmed its page cache (`warm_sync_pages`)" if warm else "page cache empty (not warmed)"
+def first_device(size: str, run: dict) -> Result:
+    """The first run's initial sync: the first device to download this catalogue, from the snapshot
+    built at set-up (as `make run` builds it)."""
     return Result(
-        bench="PWA initial sync", case=f"{size}: trigger → usable, first device, {how}", unit="ms",
+        bench="PWA initial sync", case=f"{size}: trigger → usable, first device (snapshot built at set-up)", unit="ms",
         samples=[run["usableMs"]], floor_samples=[run["floorMs"]], floor="as above, same run",
     )  # fmt: skip
 
 
-def results_for(products: int, runs: list[dict], db: str, warm: bool = False) -> list[Result]:
+def results_for(products: int, runs: list[dict], db: str) -> list[Result]:
     """The report's lines for one catalogue size: the first run is the first device's (`first_device`),
     the later runs the usual case, a device syncing a catalogue the server has sent before."""
     size = f"{products:,} products, {LABELS[db]}"
@@ -358,16 +356,15 @@ def results_for(products: int, runs: list[dict], db: str, warm: bool = False) ->
         samples=[r["coldStartMs"] for r in runs], floor_samples=[r["coldFloorMs"] for r in runs],
         floor="read and parse the stored product segments",
     )  # fmt: skip
-    first = [first_device(size, runs[0], warm)] if runs[1:] else []
+    first = [first_device(size, runs[0])] if runs[1:] else []
     return [usable, *first, driven, longest, search, category, cold, *delta_results(size, runs)]
 
 
 def changed_results(products: int, runs: list[dict], db: str) -> list[Result]:
-    """The report's lines for runs on a server whose page cache was warmed before the first
-    (`warm_sync_pages`, as `make run` does), each of which changed 10 products after its initial
-    sync: the first run's initial sync is the first device's after warming; each later run's, a
-    device's first download after 10 products changed on the server since the previous device's
-    (the usual case in a shop); then the delta sync lines."""
+    """The report's lines for runs each of which changed 10 products after its initial sync: the
+    first run's initial sync is the first device's; each later run's, a device's first download
+    after 10 products changed on the server since the previous device's (the usual case in a shop:
+    the snapshot, then those changes as a delta, with no warm-up step); then the delta sync lines."""
     size = f"{products:,} products, {LABELS[db]}"
     later = runs[1:] or runs
     usable = Result(
@@ -377,7 +374,7 @@ def changed_results(products: int, runs: list[dict], db: str) -> list[Result]:
         floor="as above, same run", goal="≤ 1,000 ms" if products >= 100_000 else "",
     )  # fmt: skip
     usable.met = usable.median <= 1000 if products >= 100_000 else None
-    return [*([first_device(size, runs[0], warm=True)] if runs[1:] else []), usable, *delta_results(size, runs)]
+    return [*([first_device(size, runs[0])] if runs[1:] else []), usable, *delta_results(size, runs)]
 
 
 def delta_results(size: str, runs: list[dict]) -> list[Result]:
@@ -407,10 +404,9 @@ def collect(quick: bool = False, dbs: tuple[str, ...] = ("sqlite",)) -> list[Res
         for products in sizes:
             # The first run is the server's cold one: 100k, the goal's size, gets four more.
             runs = 1 if quick else 5 if products >= 100_000 else 3
-            # Quick: one run on a warmed server, so that `make test` runs the warming step too.
-            out += results_for(products, measure(products, runs, db, delta=quick, warm=quick), db, warm=quick)
+            out += results_for(products, measure(products, runs, db, delta=quick), db)
         if not quick:  # a server whose catalogue changes between devices, and the delta syncs
-            out += changed_results(sizes[-1], measure(sizes[-1], 4, db, delta=True, warm=True), db)
+            out += changed_results(sizes[-1], measure(sizes[-1], 4, db, delta=True), db)
     return out
 
 
@@ -420,13 +416,12 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (one per core)")
-    parser.add_argument("--warm", action="store_true", help="warm the page cache first (`warm_sync_pages`)")
     args = parser.parse_args()
     print(f"The PWA in headless Chromium ({args.db}), {args.runs} runs: median (range)")
     results = []
     for products in args.products:
-        runs = measure(products, args.runs, args.db, args.workers, delta=products == args.products[-1], warm=args.warm)
-        results += results_for(products, runs, args.db, args.warm)
+        runs = measure(products, args.runs, args.db, args.workers, delta=products == args.products[-1])
+        results += results_for(products, runs, args.db)
         worst = max(runs, key=lambda r: r["longestTaskMs"])
         print(f"  {products:,}: long tasks of the worst run [start ms, duration ms]: {worst['longTasks'][:12]}")
     print_results(results, with_bench=False)

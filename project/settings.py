@@ -126,6 +126,26 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Snapshot part files (syncapi.snapshots): on local disk, or in S3-compatible object storage
+    # shared by every server when SYNC_SNAPSHOT_S3_BUCKET is set (credentials: boto3's AWS_* variables).
+    "sync-snapshots": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": os.environ["SYNC_SNAPSHOT_S3_BUCKET"],
+                "endpoint_url": os.environ.get("SYNC_SNAPSHOT_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("SYNC_SNAPSHOT_S3_REGION") or None,
+                "location": "sync-snapshots",
+                "file_overwrite": True,
+                "default_acl": None,
+            },
+        }
+        if os.environ.get("SYNC_SNAPSHOT_S3_BUCKET")
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": os.environ.get("SYNC_SNAPSHOT_DIR", str(BASE_DIR / "var" / "snapshots"))},
+        }
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -201,24 +221,13 @@ SPECTACULAR_SETTINGS = {
 SYNCAPI = {
     "TOMBSTONE_RETENTION_DAYS": int(os.environ.get("SYNC_TOMBSTONE_RETENTION_DAYS", "30")),
     "TOKEN_TTL_DAYS": int(os.environ.get("SYNC_TOKEN_TTL_DAYS", "30")),
-    # Per server process; 0 turns the cache of first-download pages off.
-    "PAGE_CACHE_BYTES": int(os.environ.get("SYNC_PAGE_CACHE_MB", "64")) * 1024 * 1024,
-    # Shared by the server's processes and kept across restarts (CACHES below).
-    "PAGE_CACHE_SHARED": "sync-pages",
+    # Build a due snapshot in a background thread of a serving process (else only `build_snapshots`).
+    "SNAPSHOT_AUTO_BUILD": _env_bool("SYNC_SNAPSHOT_AUTO_BUILD", True),
+    "SNAPSHOT_REBUILD_CHANGES": int(os.environ.get("SYNC_SNAPSHOT_REBUILD_CHANGES", "1000")),
+    "SNAPSHOT_MAX_AGE_HOURS": float(os.environ.get("SYNC_SNAPSHOT_MAX_AGE_HOURS", "24")),
 }
 
-# "sync-pages": encoded first-download pages, on local disk (diskcache), for
-# every worker process and across restarts; a Redis or Memcached cache works
-# too. Its size is bounded by SYNC_PAGE_CACHE_DISK_MB.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "sync-pages": {
-        "BACKEND": "diskcache.DjangoCache",
-        "LOCATION": os.environ.get("SYNC_PAGE_CACHE_DIR", str(BASE_DIR / "var" / "sync-pages")),
-        "TIMEOUT": None,
-        "OPTIONS": {"size_limit": int(os.environ.get("SYNC_PAGE_CACHE_DISK_MB", "256")) * 1024 * 1024},
-    },
-}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,

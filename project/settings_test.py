@@ -1,24 +1,32 @@
 """Test overrides on top of project.settings (pytest uses this module)."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
 from project.settings import *  # noqa: E402,F403
-from project.settings import DATABASES, REST_FRAMEWORK, STORAGES  # noqa: E402
+from project.settings import DATABASES, REST_FRAMEWORK, STORAGES, SYNCAPI  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Tests build snapshots when they need them (`tests.conftest.snapshots_built`); one that tests the
+# automatic path turns it on and waits for it.
+SYNCAPI = {**SYNCAPI, "SNAPSHOT_AUTO_BUILD": False}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "5/min"}}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders: tests need no collectstatic
 WHITENOISE_USE_FINDERS = True
+
+# Snapshot files of this test process (tests.conftest empties it for each test).
+STORAGES["sync-snapshots"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": os.path.join(tempfile.gettempdir(), f"test-offline-sync-snapshots-{os.getpid()}")},
+}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's shared in-memory database: the browser tests' live
     # server then gives each request thread its own connection, as in
     # production (one shared connection cannot run two requests' transactions).
-    import tempfile
-
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(tempfile.gettempdir(), f"test-offline-sync-{os.getpid()}.sqlite3")
     }

@@ -13,13 +13,19 @@ DEFAULTS = {
     "MAX_PUSH_MUTATIONS": 1000,
     "MAX_PUSH_BYTES": 2 * 1024 * 1024,
     "TOKEN_TTL_DAYS": 30,
-    # Each server process keeps the encoded records of first-download pages
-    # up to this many bytes (a 100,000-product catalogue is about 40 MB);
-    # 0 turns it off. See syncapi.page_cache.
-    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
-    # The alias of a Django cache that every server process shares, behind
-    # each one's own pages (None: none). See syncapi.shared_pages.
-    "PAGE_CACHE_SHARED": None,
+    # Snapshots (syncapi.snapshots): the STORAGES alias of their files,
+    "SNAPSHOT_STORAGE": "sync-snapshots",
+    # records per part (a part is parsed in one task by the app: 5,000 is about 10 ms),
+    "SNAPSHOT_PART_RECORDS": 5000,
+    # a rebuild once this many changes (rows and deletes) came after the offered one's version,
+    "SNAPSHOT_REBUILD_CHANGES": 1000,
+    # or once it is this old (a tombstone purge never passes an offered snapshot's version),
+    "SNAPSHOT_MAX_AGE_HOURS": 24,
+    # the files of a retired snapshot stay this long, for devices still downloading it,
+    "SNAPSHOT_KEEP_RETIRED_HOURS": 24,
+    # and a serving process starts a rebuild in a background thread when one is due (False: only
+    # `manage.py build_snapshots` builds).
+    "SNAPSHOT_AUTO_BUILD": True,
 }
 
 

@@ -2,10 +2,7 @@
 
 A cursor names a collection, the database epoch, the tombstone horizon the
 client's replica is complete for, and the last version the client has applied.
-A range cursor (from a fresh pull's `parallel_cursors`) also carries `until`:
-it names one page of a planned first download, the visible rows with versions
-in (version, until]. It is signed so that the server only reads cursors it
-issued.
+It is signed so that the server only reads cursors it issued.
 """
 
 from dataclasses import dataclass
@@ -24,7 +21,6 @@ class Cursor:
     epoch: str
     horizon: int  # SyncState.purged_through that this replica already accounts for
     version: int
-    until: int | None = None  # a range cursor: the page ends at this version
 
 
 def _signer() -> signing.Signer:
@@ -32,23 +28,20 @@ def _signer() -> signing.Signer:
 
 
 def encode_cursor(cursor: Cursor) -> str:
-    parts = [cursor.collection, cursor.epoch, str(cursor.horizon), str(cursor.version)]
-    if cursor.until is not None:
-        parts.append(str(cursor.until))
-    return _signer().sign(_SEP.join(parts))
+    return _signer().sign(_SEP.join([cursor.collection, cursor.epoch, str(cursor.horizon), str(cursor.version)]))
 
 
 def decode_cursor(value: str, *, collection: str) -> Cursor:
-    """Read a cursor issued for `collection`, or raise InvalidCursor."""
+    """Read a cursor issued for `collection`, or raise InvalidCursor.
+
+    The range cursors of the planned first downloads of earlier releases (five
+    parts) are not read: a client only ever stored ordinary ones, and resumes from those.
+    """
     if len(value) > 200:
         raise InvalidCursor()
     try:
-        payload = _signer().unsign(value)
-        name, epoch, horizon, version, *until = payload.split(_SEP)
-        if len(until) > 1:
-            raise ValueError(payload)
-        cursor = Cursor(collection=name, epoch=epoch, horizon=int(horizon), version=int(version),
-                        until=int(until[0]) if until else None)  # fmt: skip
+        name, epoch, horizon, version = _signer().unsign(value).split(_SEP)
+        cursor = Cursor(collection=name, epoch=epoch, horizon=int(horizon), version=int(version))
     except (signing.BadSignature, ValueError) as exc:
         raise InvalidCursor() from exc
     if cursor.collection != collection or cursor.version < 0 or cursor.horizon < 0:

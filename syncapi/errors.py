@@ -17,6 +17,9 @@ MESSAGES = {
     "payload_too_large": "The request body is too large (at most {limit} bytes).",
     "not_found": "Not found.",
     "forbidden": "You do not have permission to do this.",
+    "no_snapshot": "No snapshot of this collection can be offered now: pull it from the beginning.",
+    "range_not_satisfiable": "The range asks for bytes beyond the end of the file ({size} bytes).",
+    "snapshot_part_not_found": "This snapshot part is not stored (any more): start from the current snapshot.",
 }
 
 
@@ -63,3 +66,22 @@ class InvalidCredentials(SyncAPIError):
 class InvalidToken(exceptions.AuthenticationFailed):
     default_detail = MESSAGES["invalid_token"]
     default_code = "invalid_token"
+
+
+class NoSnapshot(SyncAPIError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "no_snapshot"
+
+
+class SnapshotPartNotFound(SyncAPIError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "snapshot_part_not_found"
+
+
+class RangeNotSatisfiable(SyncAPIError):
+    status_code = status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE
+    default_code = "range_not_satisfiable"
+
+    def __init__(self, *, size: int):
+        super().__init__(size=size)
+        self.headers = {"Content-Range": f"bytes */{size}"}

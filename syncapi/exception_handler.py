@@ -44,6 +44,7 @@ def exception_handler(exc, context):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
+    headers.update(getattr(exc, "headers", None) or {})
 
     code = _code_of(exc)
     if isinstance(exc, exceptions.ValidationError):

@@ -111,3 +111,44 @@ class SyncConfiguration(models.Model):
     def load(cls) -> "SyncConfiguration":
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class Snapshot(models.Model):
+    """A first download of a global collection, stored as immutable files (see `syncapi.snapshots`).
+
+    It holds every visible record at `version` (V). It is offered while its
+    identity (epoch, schema version, fingerprint) is the database's and no
+    tombstone purge has passed V; a newer one retires it.
+    """
+
+    collection = models.CharField(max_length=64)
+    epoch = models.CharField(max_length=32)
+    schema_version = models.PositiveIntegerField()
+    # sha256 of the part format and of the SQL that reads the records (see syncapi.snapshots.identity).
+    fingerprint = models.CharField(max_length=64)
+    version = models.BigIntegerField(help_text="Every change up to this version is in the snapshot.")
+    # SyncState.purged_through when it was read: the horizon of the cursor it hands out.
+    horizon = models.BigIntegerField()
+    records = models.PositiveIntegerField()
+    # [{"sha256", "records", "bytes", "encoded": {coding: bytes}}], in order.
+    parts = models.JSONField()
+    created_at = models.DateTimeField()
+    build_seconds = models.FloatField(default=0)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["collection", "retired_at"], name="syncapi_snapshot_offered")]
+
+    def __str__(self):
+        return f"{self.collection} @ {self.version}"
+
+
+class SnapshotLock(models.Model):
+    """A lease held by the one process building snapshots, on any server (see syncapi.snapshots.lease)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"held by {self.holder} until {self.expires_at}" if self.holder else "free"

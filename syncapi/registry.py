@@ -36,7 +36,7 @@ class Collection:
     conflict_policy: str | None = None
     # DRF serializer validating pushed `data` and saving it (None: read-only).
     write_serializer: type | None = None
-    # A sort key of wire records: each page's upserts are sent in that order
+    # A sort key of wire records: a snapshot's records come in that order
     # (a hint: a client that keeps the records sorted so need not sort them).
     page_order: Callable[[dict], Any] | None = None
 
@@ -52,7 +52,12 @@ class Collection:
         return queryset
 
     def describe(self) -> dict:
-        return {"scope": self.scope, "writable": self.writable, "conflict_policy": self.conflict_policy}
+        return {
+            "scope": self.scope,
+            "writable": self.writable,
+            "conflict_policy": self.conflict_policy,
+            "snapshot": not self.is_user_scoped,  # see syncapi.snapshots
+        }
 
 
 class SyncRegistry:

@@ -76,14 +76,31 @@ class PullResponseSerializer(serializers.Serializer):
     collection = serializers.CharField()
     upserts = RecordSerializer(many=True)
     deletes = serializers.ListField(child=serializers.CharField())
-    parallel_cursors = serializers.ListField(
-        child=serializers.CharField(),
-        required=False,
-        help_text="Only on a first page asked with `parallel`: cursors of the following pages.",
-    )
     cursor = serializers.CharField()
     has_more = serializers.BooleanField()
     reset = serializers.BooleanField()
+
+
+class SnapshotPartSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Where to GET the part (immutable; any Accept-Encoding).")
+    sha256 = serializers.CharField(help_text="Of the part's uncompressed bytes.")
+    records = serializers.IntegerField()
+    bytes = serializers.IntegerField(help_text="Uncompressed size.")
+    encoded = serializers.DictField(child=serializers.IntegerField(), help_text="Stored size per content coding.")
+
+
+class SnapshotSerializer(serializers.Serializer):
+    collection = serializers.CharField()
+    format = serializers.CharField()
+    version = serializers.IntegerField()
+    records = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    cursor = serializers.CharField(help_text="Pull from here once every part is applied.")
+    parts = SnapshotPartSerializer(many=True)
+
+
+class SnapshotsSerializer(serializers.Serializer):
+    snapshots = serializers.DictField(child=SnapshotSerializer(), help_text="By collection; none if none offered.")
 
 
 class MutationResultSerializer(serializers.Serializer):
@@ -105,6 +122,7 @@ class CollectionInfoSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=["global", "user"])
     writable = serializers.ChoiceField(choices=["none", "staff", "owner"])
     conflict_policy = serializers.CharField(allow_null=True)
+    snapshot = serializers.BooleanField(help_text="A client without a cursor may start from a snapshot.")
 
 
 class ConfigSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from syncapi.conf import sync_settings
 from syncapi.models import SyncState, Tombstone
 from syncapi.registry import registry
+from syncapi.snapshots.selectors import purge_limit
 from syncapi.versioning import advance_counter, install_triggers, lock_versions
 
 
@@ -49,11 +50,16 @@ def tombstones_purge(*, older_than: timedelta | None = None) -> int:
     """Delete tombstones past the retention period and move the reset horizon.
 
     Readers whose cursor is older than the newest purged tombstone get `reset`.
+    Tombstones newer than a snapshot still offered stay (a device starting from
+    it needs them); they go once a newer snapshot is built.
     """
     lock_versions()
     if older_than is None:
         older_than = timedelta(days=sync_settings.TOMBSTONE_RETENTION_DAYS)
     expired = Tombstone.objects.filter(deleted_at__lt=timezone.now() - older_than)
+    limit = purge_limit()
+    if limit is not None:
+        expired = expired.filter(version__lte=limit)
     horizon = expired.aggregate(v=Max("version"))["v"]
     if horizon is None:
         return 0

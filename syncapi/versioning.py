@@ -162,6 +162,21 @@ def install_triggers(connection, collections) -> None:
             cursor.execute(f'UPDATE "{table}" SET "{pk}" = "{pk}" WHERE version = 0')
 
 
+def highest_version(connection, collections) -> int:
+    """The highest version among the registered tables' rows and the tombstones, as the caller's
+    transaction sees them (0 if none). Inside a read snapshot every version up to it is committed
+    or was rolled back: versions are drawn in commit order."""
+    existing = set(connection.introspection.table_names())
+    tables = [c.model._meta.db_table for c in collections if c.model._meta.db_table in existing]
+    tables += ["syncapi_tombstone"] if "syncapi_tombstone" in existing else []
+    if not tables:
+        return 0
+    highest = " UNION ALL ".join(f'SELECT MAX(version) AS v FROM "{table}"' for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(v), 0) FROM ({highest}) AS versions")
+        return cursor.fetchone()[0]
+
+
 def advance_counter(connection, collections) -> None:
     """Move the version counter past every version the registered tables hold.
 
@@ -170,14 +185,10 @@ def advance_counter(connection, collections) -> None:
     deleted with the data (`flush`), which restarts SQLite's count.
     """
     install_base(connection)  # the sequence, on a database migrated for the first time
-    existing = set(connection.introspection.table_names())
-    tables = [c.model._meta.db_table for c in collections if c.model._meta.db_table in existing]
-    if not tables:
+    top = highest_version(connection, collections)
+    if not top:
         return
-    highest = " UNION ALL ".join(f'SELECT MAX(version) AS v FROM "{table}"' for table in tables)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(v), 0) FROM ({highest}) AS versions")
-        (top,) = cursor.fetchone()
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT setval('{PG_SEQUENCE}', %s) FROM {PG_SEQUENCE} WHERE last_value < %s", [top, top])
         else:

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from syncapi import serializers as s
 from syncapi.conf import sync_settings
 from syncapi.cursor import decode_cursor, encode_cursor
+from syncapi.encoding import compressed_response
 from syncapi.errors import InvalidBody, InvalidCredentials, InvalidLimit, PayloadTooLarge, TooManyMutations
 from syncapi.models import SyncConfiguration
 from syncapi.push import Mutation, mutations_apply
@@ -57,13 +58,6 @@ class PullView(APIView):
                 description="Page size; clamped to the server's maximum.",
             ),
             OpenApiParameter(
-                "parallel",
-                str,
-                description="`1` or `true` on a first page (no cursor): also answer `parallel_cursors`, the rest of "
-                "the download as cursors that may be fetched at the same time and are applied in order. Any other "
-                "value is the default, off (it is a hint, not a requirement).",
-            ),
-            OpenApiParameter(
                 UPSERTS_HEADER,
                 int,
                 OpenApiParameter.HEADER,
@@ -81,16 +75,14 @@ class PullView(APIView):
         limit = _parse_limit(request.query_params.get("limit"))
         raw_cursor = request.query_params.get("cursor")
         cursor = decode_cursor(raw_cursor, collection=target.name) if raw_cursor is not None else None
-        parallel = request.query_params.get("parallel") in ("1", "true")
-        page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user, parallel=parallel)
-        body = {"collection": page.collection, "upserts": page.upserts, "deletes": page.deletes}
-        if page.parallel_cursors:
-            body["parallel_cursors"] = [encode_cursor(c) for c in page.parallel_cursors]
-        body |= {"cursor": encode_cursor(page.cursor), "has_more": page.has_more, "reset": page.reset}
-        response = json_response(body)
+        page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
+        response = json_response({
+            "collection": page.collection, "upserts": page.upserts, "deletes": page.deletes,
+            "cursor": encode_cursor(page.cursor), "has_more": page.has_more, "reset": page.reset,
+        })  # fmt: skip
         # An extension (docs/protocol-notes.md): lets a client that stores pages undecoded count them.
         response[UPSERTS_HEADER] = str(len(page.upserts))
-        return response
+        return compressed_response(request, response)
 
 
 def _read_json_body(request):

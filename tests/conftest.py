@@ -1,15 +1,19 @@
 """Shared fixtures: API clients, users, tokens and a small catalogue."""
 
+import shutil
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from rest_framework.test import APIClient
 
 from catalogue.models import Category, Product
-from syncapi.page_cache import page_cache
+from syncapi.snapshots import auto
+from syncapi.snapshots.build import snapshots_refresh
+from syncapi.snapshots.files import snapshot_storage
 from syncapi.tokens import token_create
 
 
@@ -27,13 +31,22 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Throttling state and encoded pages must not leak between tests: tests
+    # Throttling state and snapshot files must not leak between tests: tests
     # recreate the database in one process, which a server never does.
     cache.clear()
-    page_cache.clear()
     yield
+    assert auto.wait(timeout=120), "a background snapshot build outlived its test"
     cache.clear()
-    page_cache.clear()
+    storage = snapshot_storage()
+    if isinstance(storage, FileSystemStorage):
+        shutil.rmtree(storage.location, ignore_errors=True)
+
+
+def build_snapshots(*, force: bool = False) -> list:
+    """Build the due snapshots now, as `manage.py build_snapshots` does (and `make run`)."""
+    built = snapshots_refresh(force=force)
+    assert built is not None, "another builder holds the lease"
+    return built
 
 
 @pytest.fixture

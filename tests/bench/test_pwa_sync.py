@@ -6,12 +6,15 @@ app's `synccomplete` and a search answered from the replica.
 
 import re
 
+import pytest
+
 from tests.bench.runner import run_bench
 
 
+@pytest.mark.once
 def test_pwa_sync_benchmark_runs():
-    # SQLite: its own database; the server warmed first, as `make run` does.
-    result = run_bench("bench.pwa_sync", "--products", "200", "--runs", "1", "--warm")
+    # SQLite: its own database; the snapshots built at set-up, as `make run` does.
+    result = run_bench("bench.pwa_sync", "--products", "200", "--runs", "1")
     assert result.returncode == 0, result.stderr
     assert re.search(r"^200 products, SQLite: trigger → usable\s+\d", result.stdout, re.MULTILINE), result.stdout
     driven = r"^200 products, SQLite: trigger → usable, the next device, as measured until.*\s\d+ ms"

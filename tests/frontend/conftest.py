@@ -4,6 +4,7 @@
 Chromium, `CHROMIUM_PATH` overrides it (see ../shared/design/BROWSER-TESTING.md).
 """
 
+import io
 import os
 
 import pytest
@@ -149,4 +150,6 @@ def app(context, prod_server, catalogue):
 
 @pytest.fixture
 def catalogue(transactional_db):
+    """A demo catalogue and its snapshots, as `make run` sets them up."""
     call_command("seed_catalogue", products=40, categories=6, seed=3, verbosity=0)
+    call_command("build_snapshots", verbosity=0, stdout=io.StringIO())

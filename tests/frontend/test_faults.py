@@ -1,5 +1,6 @@
 """Faults during a sync in real Chromium: nothing is lost, nothing is downloaded twice."""
 
+import io
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ from tests.frontend.browser import (
     poll,
     poll_async,
     signed_in,
+    since,
     sync,
     wait_for,
     wait_for_log,
@@ -59,9 +61,9 @@ def cursor_of(url: str) -> str | None:
 
 
 def test_initial_sync_failing_on_page_k_resumes_at_page_k(context, prod_server, transactional_db):
-    # Three pages of products: the first (5,000), a planned range (5,000), the tail (2,000).
+    # No snapshot: three pages of products from the beginning, 5,000, 5,000 and the rest.
     call_command("seed_catalogue", products=12_000, categories=6, seed=7, verbosity=0)
-    pulls, first_page = [], {}
+    pulls, answered = [], []
 
     def server(route):
         """The real server, except that the second products page fails once with a 500."""
@@ -70,8 +72,7 @@ def test_initial_sync_failing_on_page_k_resumes_at_page_k(context, prod_server, 
             route.fulfill(status=500, body="boom")
             return
         response = route.fetch()
-        if len(pulls) == 1:
-            first_page.update(json.loads(response.body()))
+        answered.append(json.loads(response.body()))
         route.fulfill(response=response)
 
     context.route("**/api/sync/pull/products/**", server)
@@ -81,15 +82,113 @@ def test_initial_sync_failing_on_page_k_resumes_at_page_k(context, prod_server, 
 
     assert log_events(page, "syncerror")[0]["code"] == "server"
     assert cursor_of(pulls[0]) is None
-    planned = first_page["parallel_cursors"]
-    assert cursor_of(pulls[1]) == planned[0]  # page 2 failed
-    retry = [url for url in pulls[2:] if cursor_of(url) not in planned]
+    assert cursor_of(pulls[1]) == answered[0]["cursor"]  # page 2 failed
     # The retry neither starts over nor fetches page 1 again: it resumes from the cursor
     # stored with page 1, and ends with the replica equal to the server.
-    assert retry
-    assert cursor_of(retry[0]) == first_page["cursor"]
-    assert all(cursor_of(url) is not None for url in retry)
+    assert cursor_of(pulls[2]) == answered[0]["cursor"]
+    assert all(cursor_of(url) is not None for url in pulls[1:])
     assert local_products(page) == Product.objects.filter(is_active=True).count()
+
+
+def snapshot_manifest(client, collection: str = "products") -> dict:
+    response = client.get(f"/api/sync/snapshot/{collection}/")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_first_download_cut_off_resumes_without_fetching_finished_parts_again(
+    context, prod_server, catalogue, settings, client
+):
+    settings.SYNCAPI = {**settings.SYNCAPI, "SNAPSHOT_PART_RECORDS": 10}
+    call_command("build_snapshots", "--force", verbosity=0, stdout=io.StringIO())
+    manifest = snapshot_manifest(client)
+    assert len(manifest["parts"]) == 4
+    cut = manifest["parts"][2]["url"]
+    fetched = []
+
+    def network(route):
+        """The connection drops while the third part downloads (once)."""
+        path = urlparse(route.request.url).path
+        fetched.append(path)
+        if path == cut and fetched.count(cut) == 1:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    context.route("**/api/sync/snapshot/**", network)
+    page = open_app(context.new_page(), prod_server.url)
+    wait_for_log(page, "e.type === 'syncerror'", timeout_ms=30_000)
+    wait_for_log(page, "e.type === 'synccomplete'", timeout_ms=30_000)  # the browser's retry
+
+    assert log_events(page, "syncerror")[0]["code"] == "network"
+    parts = [part["url"] for part in manifest["parts"]]
+    # The manifest came with the others, beside the configuration; the retry resumed the same snapshot.
+    assert [path for path in fetched if not path.endswith(".json")] == ["/api/sync/snapshot/"]
+    assert [fetched.count(url) for url in parts] == [1, 1, 2, 1]
+    assert local_products(page) == Product.objects.filter(is_active=True).count()
+    assert idb_meta(page, "cursor:products")
+    assert idb_meta(page, "snapshot:products") is None
+
+
+def test_a_snapshot_replaced_and_deleted_during_a_download_is_started_over_from_the_new_one(
+    context, prod_server, catalogue, settings, client
+):
+    settings.SYNCAPI = {**settings.SYNCAPI, "SNAPSHOT_PART_RECORDS": 10, "SNAPSHOT_KEEP_RETIRED_HOURS": 0}
+    call_command("build_snapshots", "--force", verbosity=0, stdout=io.StringIO())
+    old = snapshot_manifest(client)
+    renamed = Product.objects.filter(is_active=True).order_by("sku").first()
+    fetched = []
+
+    def server(route):
+        """While the second part of the first snapshot is asked for, the catalogue changes and a
+        new snapshot replaces the old one, whose files are deleted at once."""
+        path = urlparse(route.request.url).path
+        fetched.append(path)
+        if path == old["parts"][1]["url"] and fetched.count(path) == 1:
+            renamed.name = "Renamed while downloading"
+            renamed.save()
+            call_command("build_snapshots", "--force", verbosity=0, stdout=io.StringIO())
+        route.continue_()
+
+    context.route("**/api/sync/snapshot/**", server)
+    page = open_app(context.new_page(), prod_server.url)
+    wait_for_log(page, "e.type === 'synccomplete'", timeout_ms=30_000)
+
+    new = snapshot_manifest(client)
+    # The old manifest with the others, beside the configuration; then the new one, asked on its own.
+    assert [path for path in fetched if not path.endswith(".json")] == [
+        "/api/sync/snapshot/",
+        "/api/sync/snapshot/products/",
+    ]
+    assert all(part["url"] in fetched for part in new["parts"])
+    assert not log_events(page, "syncerror")
+    assert local_products(page) == Product.objects.filter(is_active=True).count()
+    assert page.evaluate(f"window.offlineSync.replica.product('{renamed.pk}').name") == renamed.name
+
+
+def test_a_damaged_snapshot_part_is_not_stored(context, prod_server, catalogue, settings, client):
+    settings.SYNCAPI = {**settings.SYNCAPI, "SNAPSHOT_PART_RECORDS": 10}
+    call_command("build_snapshots", "--force", verbosity=0, stdout=io.StringIO())
+    damaged = snapshot_manifest(client)["parts"][1]["url"]
+
+    def server(route):
+        """The second part arrives with one byte changed (a faulty cache or proxy)."""
+        if urlparse(route.request.url).path != damaged:
+            route.continue_()
+            return
+        body = bytearray(route.fetch().body())
+        body[-3] = ord("0") if body[-3] != ord("0") else ord("1")
+        route.fulfill(status=200, body=bytes(body), content_type="application/json")
+
+    context.route("**/api/sync/snapshot/products/**", server)
+    page = open_app(context.new_page(), prod_server.url)
+    error = wait_for_log(page, "e.type === 'syncerror'", timeout_ms=30_000)["detail"]
+
+    assert error["code"] == "invalid_response"
+    assert "damaged" in error["details"]["detail"]
+    assert idb_meta(page, "cursor:products") is None  # the download is not complete
+    stored = idb_meta(page, "snapshot:products")["done"]
+    assert damaged.rsplit("/", 1)[1].removesuffix(".json") not in stored
 
 
 def lose_first_push_answer(context) -> list[tuple[dict, dict]]:
@@ -174,6 +273,16 @@ def local_product_price(page, product_id) -> str:
 def test_worker_stopped_mid_sync_never_leaves_the_cursor_ahead_of_the_stored_pages(
     context, prod_server, transactional_db
 ):
+    # The worker syncs once it is active (a first visit's page syncs itself): the app has synced
+    # an empty catalogue, then 12,000 products arrive and the worker pulls them, 1,000 a page.
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    versions = []
+    cdp.on("ServiceWorker.workerVersionUpdated", lambda event: versions.extend(event["versions"]))
+    cdp.send("ServiceWorker.enable")
+    open_app(page, prod_server.url)
+    wait_for_log(page, "e.type === 'synccomplete'")
+    wait_idle(page)
     call_command("seed_catalogue", products=12_000, categories=6, seed=8, verbosity=0)
     held, first_page = [], {}
 
@@ -187,16 +296,15 @@ def test_worker_stopped_mid_sync_never_leaves_the_cursor_ahead_of_the_stored_pag
         route.fulfill(response=response)
 
     context.route("**/api/sync/pull/products/**", server)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    versions = []
-    cdp.on("ServiceWorker.workerVersionUpdated", lambda event: versions.extend(event["versions"]))
-    cdp.send("ServiceWorker.enable")
-    open_app(page, prod_server.url)
+    start = mark(page)
+    page.evaluate("window.offlineSync.triggerOfflineDataSync('all')")
     wait_until(
-        page, poll("window.__syncLog.some((e) => e.type === 'syncprogress' && e.detail.collection === 'products')")
-    )
+        page,
+        poll(f"window.__syncLog.slice({start}).some((e) => e.type === 'syncprogress' "
+             "&& e.detail.collection === 'products')"),
+    )  # fmt: skip
     assert held  # page 2 was asked for and hangs
+    assert since(page, start, "syncstart")[0]["context"] == "worker"
 
     running = [v["versionId"] for v in versions if v["runningStatus"] == "running"]
     cdp.send("ServiceWorker.stopWorker", {"versionId": running[-1]})
@@ -266,7 +374,10 @@ def test_offline_longer_than_the_tombstone_retention_resets_and_keeps_unsent_cha
     product, doomed = Product.objects.filter(is_active=True).order_by("name")[:2]
     favourite_offline(app, context, product)
     doomed.delete()  # while the device is away ...
-    tombstones_purge(older_than=timedelta(0))  # ... and its tombstone is gone before it comes back
+    # ... a newer snapshot is built (a purge keeps what devices starting from an offered one need),
+    # and the tombstone is gone before the device comes back.
+    call_command("build_snapshots", "--force", verbosity=0, stdout=io.StringIO())
+    assert tombstones_purge(older_than=timedelta(0)) == 1
     pages = record_pulls(context, "products")
 
     start = mark(app)

@@ -1,5 +1,6 @@
 """The sync engine in real Chromium: background sync, offline use, the queue, tabs, the fallback."""
 
+import io
 import json
 from urllib.parse import parse_qs, urlparse
 
@@ -7,7 +8,6 @@ from django.core.management import call_command
 from django.db.models import F
 
 from catalogue.models import Favourite, Product
-from syncapi.cursor import decode_cursor
 from tests.frontend.browser import (
     configure,
     fence,
@@ -71,22 +71,53 @@ def test_first_sync_fills_the_replica_with_whole_pages(app):
     assert idb_count(app, "segments") < 10
 
 
-def test_a_large_first_download_is_planned_and_stored_in_order(context, prod_server, transactional_db):
-    # More than one 5,000-record page: the first page plans the rest (`parallel_cursors`).
+def cursor_of(url: str) -> str | None:
+    return parse_qs(urlparse(url).query).get("cursor", [None])[0]
+
+
+def test_a_large_first_download_comes_as_the_snapshots_parts_then_pages_from_its_cursor(
+    context, prod_server, transactional_db
+):
     call_command("seed_catalogue", products=12_000, categories=6, seed=5, verbosity=0)
-    pulls = []
-    context.on("request", lambda r: pulls.append(r.url) if "/api/sync/pull/products/" in r.url else None)
+    call_command("build_snapshots", verbosity=0, stdout=io.StringIO())
+    changed = Product.objects.filter(is_active=True).order_by("sku").first()
+    changed.name = "Changed after the snapshot"
+    changed.save()
+    requests = []
+    context.on("request", lambda r: requests.append(r.url) if "/api/sync/" in r.url else None)
 
     page = open_app(context.new_page(), prod_server.url)
     wait_for_log(page, "e.type === 'synccomplete'", timeout_ms=60_000)
 
-    cursors = [parse_qs(urlparse(url).query).get("cursor", [None])[0] for url in pulls]
-    assert "parallel=1" in pulls[0]
-    assert cursors[0] is None
-    assert decode_cursor(cursors[1], collection="products").until is not None  # a planned range, not a chain
+    manifest = page.evaluate("fetch('/api/sync/snapshot/products/').then((r) => r.json())")
+    parts = [url for url in requests if urlparse(url).path.startswith("/api/sync/snapshot/products/") and
+             url.endswith(".json")]  # fmt: skip
+    pulls = [url for url in requests if "/api/sync/pull/products/" in url]
+    assert sorted(urlparse(url).path for url in parts) == sorted(part["url"] for part in manifest["parts"])
+    assert len(parts) == 3  # 11,760 visible products in parts of 5,000
+    assert cursor_of(pulls[0]) == manifest["cursor"]  # then ordinary pages from the snapshot's version
     assert local_products(page) == visible_products()
-    assert idb_meta(page, "seq:products") == idb_count(page, "segments") - 1 == len(pulls)  # + categories
+    assert idb_meta(page, "seq:products") == len(parts) + len(pulls)
+    assert idb_count(page, "segments") == len(parts) + len(pulls) + idb_meta(page, "seq:categories")
     assert idb_meta(page, "cursor:products") == fetched_cursor(page, pulls[-1])
+    assert idb_meta(page, "snapshot:products") is None  # the download is done
+    assert listed_products(page) == expected_order()
+    assert page.evaluate(f"window.offlineSync.replica.product('{changed.pk}').name") == changed.name
+
+
+def test_a_first_download_without_a_snapshot_pulls_pages_from_the_beginning(context, prod_server, transactional_db):
+    call_command("seed_catalogue", products=6_000, categories=6, seed=5, verbosity=0)  # no snapshot built
+    requests = []
+    context.on("request", lambda r: requests.append(r.url) if "/api/sync/" in r.url else None)
+
+    page = open_app(context.new_page(), prod_server.url)
+    wait_for_log(page, "e.type === 'synccomplete'", timeout_ms=60_000)
+
+    pulls = [url for url in requests if "/api/sync/pull/products/" in url]
+    assert any(urlparse(url).path == "/api/sync/snapshot/" for url in requests)  # asked: none offered
+    assert cursor_of(pulls[0]) is None
+    assert len(pulls) == 2  # pages of 5,000
+    assert local_products(page) == visible_products()
     assert listed_products(page) == expected_order()
 
 

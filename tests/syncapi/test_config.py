@@ -69,8 +69,23 @@ def test_config_has_every_protocol_field_with_its_type(api):
 
 def test_config_defaults_are_the_protocol_example(api):
     config = get_config(api)
+    # Extra fields are allowed (the `snapshot` extension): the example's own ones must match.
+    config["collections"] = {
+        name: {key: info[key] for key in PROTOCOL_EXAMPLE["collections"][name]}
+        for name, info in config["collections"].items()
+    }
 
     assert {name: config[name] for name in PROTOCOL_EXAMPLE} == PROTOCOL_EXAMPLE
+
+
+def test_config_says_which_collections_a_client_may_start_from_a_snapshot(api):
+    collections = get_config(api)["collections"]
+
+    assert {name: info["snapshot"] for name, info in collections.items()} == {
+        "categories": True,
+        "products": True,
+        "favourites": False,  # each user's own: no snapshot
+    }
 
 
 def test_config_lists_the_registered_collections_and_units(api):

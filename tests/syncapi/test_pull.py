@@ -196,29 +196,19 @@ def test_pull_paging_returns_each_record_once_pages_in_version_order(api, catego
         assert max(r["version"] for r in page["upserts"]) < min(r["version"] for r in following["upserts"])
 
 
-def test_pull_sends_a_pages_products_in_the_apps_list_order(api, category):
-    for name in ["b drill", "A saw", "a saw", "C hammer", "b Drill"]:
-        make_product(category, name=name)
-
-    upserts = pull(api, "products", limit=10)["upserts"]
-
-    keys = [(r["name"].lower(), r["sku"].lower(), r["id"]) for r in upserts]
-    assert keys == sorted(keys)
-    assert [r["name"] for r in upserts][:2] in (["A saw", "a saw"], ["a saw", "A saw"])
-
-
-def test_a_page_after_a_cursor_comes_in_version_order(api, category):
-    """The list order is given on a download's first page (kept by the page cache), not on the
-    pages after a cursor, which are read for each request: sorting them is the client's choice."""
+def test_pull_pages_list_their_records_in_version_order(api, category):
+    """Snapshots come in the app's list order (test_snapshots.py); pages, read for each request,
+    in the order they are read: sorting a delta's few records is the client's choice."""
     for name in ["b drill", "A saw", "C hammer"]:
         make_product(category, name=name)
-    first = pull(api, "products", limit=1)
+    first = pull(api, "products", limit=2)
     for name in ["z last", "a first", "m middle"]:
         make_product(category, name=name)
 
     upserts = pull(api, "products", cursor=first["cursor"], limit=10)["upserts"]
 
-    assert [r["name"] for r in upserts] == ["A saw", "C hammer", "z last", "a first", "m middle"]
+    assert [r["name"] for r in first["upserts"]] == ["b drill", "A saw"]
+    assert [r["name"] for r in upserts] == ["C hammer", "z last", "a first", "m middle"]
     versions = [r["version"] for r in upserts]
     assert versions == sorted(versions)
 
@@ -584,104 +574,33 @@ def test_pull_from_the_beginning_after_a_purge_gives_a_cursor_that_is_not_reset(
     assert page["upserts"] == []
 
 
-# --- Planned first download (`parallel`, an extension: docs/protocol-notes.md) -------------------
+# --- Earlier releases' planned first downloads ------------------------------------------------------
 
 
-def test_pull_parallel_first_page_plans_the_rest_as_cursors(api, category):
-    products = [make_product(category) for _ in range(12)]
-
-    first = pull(api, "products", limit=5, parallel="1")
-    pages = [first] + [pull(api, "products", limit=5, cursor=c) for c in first["parallel_cursors"]]
-
-    assert len(first["parallel_cursors"]) == 3  # (5th, 10th], (10th, 12th], and the tail after the 12th
-    assert [len(page["upserts"]) for page in pages] == [5, 5, 2, 0]
-    versions = [sorted(record["version"] for record in page["upserts"]) for page in pages]
-    assert sum(versions, []) == sorted(p.version for p in Product.objects.all())  # each page a run of versions
-    assert set(upserted_ids(pages)) == {str(p.id) for p in products}
-    assert pages[-1]["has_more"] is False
-
-
-def test_pull_planned_pages_can_be_fetched_in_any_order(api, category):
-    products = [make_product(category) for _ in range(9)]
-    first = pull(api, "products", limit=3, parallel="1")
-
-    later = [pull(api, "products", limit=3, cursor=c) for c in reversed(first["parallel_cursors"])]
-
-    assert set(upserted_ids([first, *later])) == {str(p.id) for p in products}
-
-
-def test_pull_plans_only_a_first_page_that_asks_and_has_more(api, category):
+def test_pull_ignores_the_parallel_hint_of_earlier_releases(api, category):
     for _ in range(4):
         make_product(category)
 
-    assert "parallel_cursors" not in pull(api, "products", limit=2)
-    assert "parallel_cursors" not in pull(api, "products", limit=10, parallel="1")  # one page holds all
-    cursor = pull(api, "products", limit=1)["cursor"]
-    assert "parallel_cursors" not in pull(api, "products", limit=1, cursor=cursor, parallel="1")
+    page = pull(api, "products", limit=2, parallel="1")
+
+    assert "parallel_cursors" not in page
+    assert len(page["upserts"]) == 2
+    assert page["has_more"] is True
 
 
-def test_pull_range_page_leaves_a_record_changed_since_the_plan_to_the_tail(api, category):
-    products = [make_product(category) for _ in range(6)]
-    first = pull(api, "products", limit=2, parallel="1")
-    moved = products[2]  # in the first planned range, (2nd, 4th]
-    _save(moved)
-    deleted = products[3]
-    deleted.delete()
+def test_pull_does_not_read_a_range_cursor_of_an_earlier_release(api, category):
+    """Earlier releases planned first downloads with range cursors (five signed parts). A client
+    only ever stored ordinary cursors, which still work; a range cursor in flight is refused."""
+    from django.core import signing
 
-    pages = [first] + [pull(api, "products", limit=2, cursor=c) for c in first["parallel_cursors"]]
-    rest, _ = pull_all(api, "products", cursor=pages[-1]["cursor"], limit=2) if pages[-1]["has_more"] else ([], None)
+    from syncapi.cursor import _SALT
+    from syncapi.selectors import sync_state_get
 
-    replica = {}
-    for page in pages + rest:
-        for record in page["upserts"]:
-            replica[record["id"]] = record
-        for record_id in page["deletes"]:
-            replica.pop(record_id, None)
-    assert str(moved.id) not in upserted_ids(pages[1:2])
-    assert replica[str(moved.id)]["price"] == "99.00"
-    assert str(deleted.id) not in replica
-    assert set(replica) == {str(p.id) for p in products} - {str(deleted.id)}
+    make_product(category)
+    epoch = sync_state_get().epoch
+    range_cursor = signing.Signer(salt=_SALT, sep="~").sign(f"products.{epoch}.0.0.5")
 
-
-def test_pull_range_page_answers_an_ordinary_cursor_where_its_range_ends(api, category):
-    for _ in range(8):
-        make_product(category)
-    first = pull(api, "products", limit=2, parallel="1")
-
-    ranged = pull(api, "products", limit=2, cursor=first["parallel_cursors"][0])
-    resumed = pull(api, "products", limit=2, cursor=ranged["cursor"])
-
-    assert len(first["parallel_cursors"]) == 4  # (2nd, 4th], (4th, 6th], (6th, 8th], the tail after the 8th
-    assert ranged["has_more"] is True
-    assert ranged["cursor"] != first["parallel_cursors"][1]  # resuming is not bounded by the next range
-    # The same records (a range page comes in the list order, a page after a cursor in version order).
-    assert sorted(r["id"] for r in resumed["upserts"]) == sorted(
-        r["id"] for r in pull(api, "products", limit=2, cursor=first["parallel_cursors"][1])["upserts"]
-    )
-
-
-def test_pull_rejects_a_tampered_range_cursor(api, category):
-    for _ in range(4):
-        make_product(category)
-    range_cursor = pull(api, "products", limit=1, parallel="1")["parallel_cursors"][0]
-
-    response = api.get(pull_url("products"), {"cursor": range_cursor[:-1] + ("A" if range_cursor[-1] != "A" else "B")})
-    other = api.get(pull_url("categories"), {"cursor": range_cursor})
-
-    assert_error(response, 400, InvalidCursor.default_code)
-    assert_error(other, 400, InvalidCursor.default_code)
-
-
-def test_pull_range_cursor_older_than_purged_tombstones_is_reset(api, category):
-    products = [make_product(category) for _ in range(4)]
-    range_cursor = pull(api, "products", limit=1, parallel="1")["parallel_cursors"][0]
-    products[0].delete()
-    tombstones_purge(older_than=timedelta(0))
-
-    page = pull(api, "products", limit=1, cursor=range_cursor)
-
-    assert page["reset"] is True
-    assert upserted_ids([page]) == [str(products[1].id)]
+    assert_error(api.get(pull_url("products"), {"cursor": range_cursor}), 400, InvalidCursor.default_code)
 
 
 def test_pull_says_how_many_records_a_page_upserts_in_a_header(api, category):

@@ -4,8 +4,8 @@ reader threads pull; every reader ends exactly equal to the server.
 Each round is one interleaving with its own seed: three writer *processes*
 (their own interpreters and connections, plain SQL, so the triggers alone
 version their writes) and three readers following cursors with random page
-sizes — one of them starting with a planned first download whose pages it
-fetches in a random order while the writers run. `make test` runs a few
+sizes — one of them starting from a snapshot that it builds while the
+writers run (the snapshot's version must not pass a change it lacks). `make test` runs a few
 rounds; `make stress` runs hundreds (STRESS_ROUNDS).
 """
 
@@ -20,6 +20,10 @@ from django.db import connection, connections
 from catalogue.models import Product
 from syncapi.registry import registry
 from syncapi.selectors import changes_since
+from syncapi.snapshots.build import snapshots_refresh
+from syncapi.snapshots.files import part_path, snapshot_storage
+from syncapi.snapshots.format import part_decode
+from syncapi.snapshots.selectors import snapshot_cursor, snapshot_latest
 from tests.conftest import make_product
 from tests.syncapi.stress_writer import write
 
@@ -38,8 +42,8 @@ def _dsn() -> dict:
 class Reader:
     """A replica following cursors, as PROTOCOL.md prescribes."""
 
-    def __init__(self, seed: int, planned: bool):
-        self.rng, self.planned = random.Random(seed), planned
+    def __init__(self, seed: int, from_snapshot: bool):
+        self.rng, self.from_snapshot = random.Random(seed), from_snapshot
         self.replica, self.cursor, self.pages, self.pages_while_writing = {}, None, 0, 0
         self.products = registry.get("products")
 
@@ -53,20 +57,20 @@ class Reader:
         self.cursor = page.cursor
         self.pages += 1
 
-    def pull(self, cursor=None, **options):
-        return changes_since(collection=self.products, cursor=cursor, limit=self.rng.randint(1, 6), **options)
+    def pull(self, cursor=None):
+        return changes_since(collection=self.products, cursor=cursor, limit=self.rng.randint(1, 6))
 
     def start(self) -> None:
-        """The first download: planned pages fetched in a random order, applied in plan order."""
-        first = self.pull(parallel=self.planned)
-        fetched = {}
-        for k in self.rng.sample(range(len(first.parallel_cursors)), len(first.parallel_cursors)):
-            fetched[k] = self.pull(first.parallel_cursors[k])
-        self.apply(first)
-        for k in range(len(first.parallel_cursors)):
-            self.apply(fetched[k])
-            if fetched[k].reset:
-                break
+        """The first download: a snapshot built now, while the writers write, or the first page."""
+        if not self.from_snapshot:
+            self.apply(self.pull())
+            return
+        assert snapshots_refresh(force=True)
+        snapshot = snapshot_latest(collection="products")
+        for part in snapshot.parts:
+            with snapshot_storage().open(part_path("products", part["sha256"])) as file:
+                self.replica |= {record["id"]: record for record in part_decode(file.read())[1]}
+        self.cursor = snapshot_cursor(snapshot)
 
     def run(self, writing: threading.Event) -> None:
         try:
@@ -89,7 +93,7 @@ def test_writer_processes_and_readers_end_exactly_equal(round_):
     ids = [str(make_product(stock=1).pk) for _ in range(30)]
     spawn = multiprocessing.get_context("spawn")
     writers = [spawn.Process(target=write, args=(_dsn(), rng.randrange(1 << 30), ids)) for _ in range(WRITERS)]
-    readers = [Reader(rng.randrange(1 << 30), planned=i == 0) for i in range(READERS)]
+    readers = [Reader(rng.randrange(1 << 30), from_snapshot=i == 0) for i in range(READERS)]
     writing = threading.Event()
     writing.set()
     threads = [threading.Thread(target=reader.run, args=(writing,)) for reader in readers]

@@ -13,10 +13,11 @@ function readBody(reading) {
 
 /**
  * @param {string} path
- * @param {{method?: string, token?: string|null, body?: object, raw?: boolean}} [options]
- *   `raw`: answer a successful response itself, its body unread
+ * @param {{method?: string, token?: string|null, body?: object, raw?: boolean, cache?: RequestCache}} [options]
+ *   `raw`: answer a successful response itself, its body unread; `cache`: the HTTP cache mode
+ *   (`no-store` unless the response never changes)
  */
-async function request(path, { method = 'GET', token = null, body, raw = false } = {}) {
+async function request(path, { method = 'GET', token = null, body, raw = false, cache = 'no-store' } = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -26,7 +27,7 @@ async function request(path, { method = 'GET', token = null, body, raw = false }
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
+      cache,
       credentials: 'omit',
     });
   } catch (error) {
@@ -63,20 +64,60 @@ const BLOB_MIN_BYTES = 256 * 1024;
 /**
  * GET one page of a collection, undecoded: it is stored and handed to the
  * pages as the server sent it, and only the pages that show it decode it.
- * @param {{parallel?: boolean}} [options] `parallel`: on a first page, ask for `parallel_cursors`
  * @returns {Promise<{body: Blob|string, upserts: number|null}>} the page's JSON — a Blob if
  *   large, else its text — and its count of upserts if the server says (null if not)
  */
-export async function pull(collection, cursor, limit, token, { parallel = false } = {}) {
+export async function pull(collection, cursor, limit, token) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (cursor) params.set('cursor', cursor);
-  if (parallel) params.set('parallel', '1');
   const response = await request(`/api/sync/pull/${encodeURIComponent(collection)}/?${params}`, { token, raw: true });
   const upserts = Number.parseInt(response.headers.get(UPSERTS_HEADER) ?? '', 10);
   const length = Number.parseInt(response.headers.get('Content-Length') ?? '', 10);
-  const small = length < BLOB_MIN_BYTES; // false if unknown
+  // A compressed page's Content-Length is that of its compressed bytes: a Blob from a fifth of the threshold.
+  const small = length < (response.headers.get('Content-Encoding') ? BLOB_MIN_BYTES / 5 : BLOB_MIN_BYTES);
   const body = await readBody(small ? response.text() : response.blob());
   return { body, upserts: Number.isNaN(upserts) ? null : upserts };
+}
+
+/**
+ * A snapshot's manifest (docs/protocol-notes.md), or null if the server offers none now.
+ * @typedef {{url: string, sha256: string, records: number, bytes: number}} SnapshotPart
+ * @typedef {{collection: string, format: string, version: number, records: number, cursor: string,
+ *            parts: SnapshotPart[]}} Snapshot
+ * @returns {Promise<Snapshot|null>}
+ */
+export async function getSnapshot(collection, token) {
+  try {
+    return await request(`/api/sync/snapshot/${encodeURIComponent(collection)}/`, { token });
+  } catch (error) {
+    if (error.code === 'no_snapshot' || error.code === 'not_found') return null; // none now, or an older server
+    throw error;
+  }
+}
+
+/**
+ * Every snapshot the server offers now, by collection (docs/protocol-notes.md);
+ * null if it cannot say (an older server, no network).
+ * @returns {Promise<Record<string, Snapshot>|null>}
+ */
+export async function getSnapshots(token) {
+  try {
+    return (await request('/api/sync/snapshot/', { token })).snapshots;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * GET one snapshot part: its JSON as a Blob (decompressed by the browser),
+ * fetched without credentials (parts are public and immutable).
+ * @param {string} url
+ * @returns {Promise<Blob>}
+ * @throws {SyncError} `snapshot_part_not_found` once the server no longer keeps it
+ */
+export async function getSnapshotPart(url) {
+  const response = await request(url, { raw: true, cache: 'default' });
+  return readBody(response.blob());
 }
 
 /** POST /api/sync/push/ */

@@ -211,6 +211,9 @@ async function start() {
     console.warn('Service worker not registered:', error);
   });
   navigator.storage?.persist?.().catch(() => {});
+  // The first sync starts now, before the views are built: on a first visit over a phone's link its
+  // download is most of the wait.
+  const automaticSync = startAutomaticSync().catch(reportError);
 
   try {
     await replica.refresh();
@@ -246,11 +249,7 @@ async function start() {
   document.documentElement.dataset.ready = 'true';
 
   conflicts.showAll().catch(reportError);
-  try {
-    await startAutomaticSync();
-  } catch (error) {
-    reportError(error);
-  }
+  await automaticSync;
 }
 
 start();

@@ -128,6 +128,35 @@ export function writePage(collection, { cursor, ...segment }) {
 }
 
 /**
+ * Store one part of a snapshot being downloaded (see engine.js), and what it
+ * leaves to download, in one transaction. The first part of a download
+ * drops the collection's earlier segments (`reset`). The last one also
+ * stores the snapshot's cursor, from which ordinary pulls continue, and
+ * forgets the download; until then the collection has no cursor, so an
+ * interrupted download resumes with the parts still missing.
+ * @param {string} collection
+ * @param {{seq: number, reset: boolean, format: string, blob: Blob}|null} segment null: only the
+ *   cursor of a snapshot without parts (`reset`: the collection is empty)
+ * @param {{sha256?: string, cursor: string|null, reset?: boolean}} part `cursor`: only with the last part
+ */
+export function writeSnapshotPart(collection, segment, { sha256, cursor, reset = false }) {
+  return inTransaction([META, SEGMENTS], 'readwrite', async ({ meta, segments }) => {
+    if (segment?.reset || reset) segments.delete(collectionRange(collection));
+    if (segment) {
+      segments.put({ ...segment, collection });
+      meta.put(segment.seq, `seq:${collection}`);
+    }
+    if (cursor !== null) {
+      meta.put(cursor, `cursor:${collection}`);
+      meta.delete(`snapshot:${collection}`);
+      return;
+    }
+    const download = await requestValue(meta.get(`snapshot:${collection}`));
+    meta.put({ ...download, done: [...download.done, sha256] }, `snapshot:${collection}`);
+  });
+}
+
+/**
  * The highest segment number `collection` ever had (0 if none). Numbers never
  * go down, even when segments are dropped, so a reader that remembers the last
  * number it applied never misses a newer segment.
@@ -163,12 +192,13 @@ export function replaceSegments(collection, texts, firstSeq) {
   });
 }
 
-/** Drop the replica (segments and cursors) of `collections`; the outbox stays. */
+/** Drop the replica (segments, cursors, snapshot downloads) of `collections`; the outbox stays. */
 export function clearReplica(collections) {
   return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
     for (const collection of collections) {
       segments.delete(collectionRange(collection));
       meta.delete(`cursor:${collection}`);
+      meta.delete(`snapshot:${collection}`);
     }
   });
 }
@@ -235,6 +265,7 @@ export function wipeUserData(userCollections) {
     for (const collection of userCollections) {
       segments.delete(collectionRange(collection));
       meta.delete(`cursor:${collection}`);
+      meta.delete(`snapshot:${collection}`);
     }
   });
 }

@@ -13,6 +13,7 @@ import { pushOutbox } from './outbox.js';
 import { LOCK_NAME, abandonUnit, completeUnit, nextUnit, startUnit } from './queue.js';
 import { revokePending } from './revocations.js';
 import { SEGMENT_CHANNEL_NAME, replaySegments, withTexts } from './segments.js';
+import { FORMAT as SNAPSHOT_FORMAT } from './snapshot-format.js';
 
 export { LOCK_NAME };
 /** BroadcastChannel carrying engine events to every page. */
@@ -24,11 +25,10 @@ export const PERIODIC_TAG = 'offline-sync-periodic';
 /** A fresh download asks for pages this big (the protocol's guaranteed minimum cap). */
 const FRESH_PAGE_SIZE = 5000;
 /**
- * Pages of a planned first download fetched at the same time. Three rather
- * than two since the server answers a repeat first download from memory:
- * side by side, 100,000 products 1,164 -> 1,020 ms (medians of six rounds).
+ * Snapshot parts requested at once: enough to keep a phone's link busy
+ * while one part's request waits a round trip (parts are ~170 KB each).
  */
-const PARALLEL_PAGES = 3;
+const PARTS_IN_FLIGHT = 4;
 /** A collection with more stored segments than this is compacted after a sync. */
 const COMPACT_AFTER = 64;
 
@@ -36,7 +36,8 @@ const COMPACT_AFTER = 64;
  * Events, dispatched on the engine as CustomEvents and posted on the channel.
  * @typedef {{unit: string, context: 'page'|'worker'}} SyncStartDetail
  * @typedef {{unit: string, collection: string, pages: number, upserts: number, deletes: number,
- *            hasMore: boolean}} SyncProgressDetail
+ *            hasMore: boolean, expected: number|null}} SyncProgressDetail `expected`: records the
+ *            sync is known to bring in all (a snapshot's), else null
  * @typedef {{unit: string, stats: SyncStats, config: object}} SyncCompleteDetail
  * @typedef {{unit: string, code: string, message: string, willRetry: boolean, details: object}} SyncErrorDetail
  * @typedef {{collection: string, recordId: string, fields: string[], mine: object, server: object}} ConflictDetail
@@ -57,8 +58,7 @@ export function clientIdGet() {
  * most of the client's work. Falls back to a full decode if the page is not
  * laid out as this server sends it.
  * @param {string} text
- * @returns {{cursor: string, has_more: boolean, reset: boolean, deletes: string[], upserts: number,
- *            parallel_cursors?: string[]}}
+ * @returns {{cursor: string, has_more: boolean, reset: boolean, deletes: string[], upserts: number}}
  */
 export function summarize(text) {
   const KEY = '"version":';
@@ -108,6 +108,20 @@ export async function summarizePage({ body, upserts }) {
   return summarize(await body.text());
 }
 
+/**
+ * `blob` if it is the part the manifest lists (its SHA-256), else a SyncError:
+ * a part cut short or altered on the way, or in a cache, is never stored.
+ * @param {Blob} blob
+ * @param {{sha256: string, url: string}} part
+ * @returns {Promise<Blob>}
+ */
+async function checked(blob, part) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+  const hex = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  if (hex !== part.sha256) throw new SyncError('invalid_response', { detail: `Snapshot part ${part.url} is damaged.` });
+  return blob;
+}
+
 export class SyncEngine extends EventTarget {
   /**
    * @param {{context?: 'page'|'worker', beforeComplete?: () => Promise<void>}} [options]
@@ -122,6 +136,8 @@ export class SyncEngine extends EventTarget {
     this.segmentChannel = new BroadcastChannel(SEGMENT_CHANNEL_NAME);
     /** Tags this engine's messages, so its own page does not hear them twice. */
     this.id = crypto.randomUUID();
+    /** @type {Promise<Record<string, object>|null>} the snapshots offered, asked at the start of a run */
+    this.offers = Promise.resolve(null);
     /** @type {Map<string, number>} last segment number per collection, during a run */
     this.seqs = new Map();
   }
@@ -144,12 +160,15 @@ export class SyncEngine extends EventTarget {
   /**
    * Run the queued units one after another. A unit leaves the queue only when
    * it succeeded; a failure rethrows with the unit still queued.
+   * @param {{handOver?: () => Promise<boolean>}} [options] `handOver`: asked
+   *   before each unit after the first; true stops here, the rest left queued
+   *   for another context that has taken them over
    * @returns {Promise<SyncStats[]>}
    */
-  drainQueue() {
+  drainQueue({ handOver = null } = {}) {
     return navigator.locks.request(LOCK_NAME, async () => {
       const done = [];
-      for (let unit = await nextUnit(); unit; unit = await nextUnit()) {
+      for (let unit = await nextUnit(); unit;) {
         await startUnit(unit);
         try {
           done.push(await this.runUnit(unit));
@@ -158,6 +177,8 @@ export class SyncEngine extends EventTarget {
           throw error;
         }
         await completeUnit(unit);
+        unit = await nextUnit();
+        if (unit && await handOver?.()) break;
       }
       return done;
     });
@@ -185,6 +206,8 @@ export class SyncEngine extends EventTarget {
     const stats = { unit, pushed: 0, applied: 0, conflicts: 0, rejected: 0, duplicates: 0, pages: 0, upserts: 0, deletes: 0, bytes: 0, durationMs: 0 };
     try {
       const token = (await db.getMeta('auth'))?.token ?? null;
+      // A replica that lacks a collection asks for the snapshots beside the configuration: a round trip less.
+      this.offers = (await this.lacksACollection()) ? api.getSnapshots(token) : Promise.resolve(null);
       const config = await this.stage(unit, 'config', () => this.loadConfig(token));
       await this.stage(unit, 'revoke', revokePending); // tokens of sign-outs made offline
       const collections = config.units[unit];
@@ -217,6 +240,19 @@ export class SyncEngine extends EventTarget {
       performance.mark(`${name}:end`);
       performance.measure(name, `${name}:start`, `${name}:end`);
     }
+  }
+
+  /**
+   * @returns {Promise<boolean>} whether some collection that may start from a snapshot has
+   *   neither a cursor nor a snapshot download to resume
+   */
+  async lacksACollection() {
+    const known = await db.getMeta('config');
+    if (!known) return true; // the first sync
+    const names = Object.keys(known.collections).filter((name) => known.collections[name].snapshot);
+    const held = await Promise.all(names.map(async (name) => (await db.getMeta(`cursor:${name}`))
+      ?? (await db.getMeta(`snapshot:${name}`))));
+    return held.some((value) => value === undefined || value === null);
   }
 
   /** Fetch the configuration, cache it, and start over if the schema changed. */
@@ -252,36 +288,32 @@ export class SyncEngine extends EventTarget {
   /**
    * Pull one collection until `has_more` is false; each page and its cursor in one transaction.
    *
-   * A first download asks the server to plan it (`parallel_cursors`): those
-   * pages are fetched PARALLEL_PAGES at a time but stored strictly in order,
-   * so the stored cursor only ever covers pages that are stored. Otherwise the
-   * next page downloads while one is stored.
+   * A collection with no cursor starts from the server's snapshot if it
+   * offers one (`downloadSnapshot`), then pulls ordinary pages from the
+   * snapshot's cursor. The next page downloads while one is stored.
    */
   async pull(unit, collection, config, token, stats) {
-    const cursor = (await db.getMeta(`cursor:${collection}`)) ?? null;
-    let fresh = cursor === null;
-    const limit = fresh ? Math.max(FRESH_PAGE_SIZE, config.page_size) : config.page_size;
-    const fetchPage = (from, options) => {
-      const page = api.pull(collection, from, limit, token, options);
+    let cursor = (await db.getMeta(`cursor:${collection}`)) ?? null;
+    const progress = { unit, collection, pages: 0, expected: null };
+    let limit = config.page_size;
+    const fetchPage = (from) => {
+      const page = api.pull(collection, from, limit, token);
       page.catch(() => {}); // awaited in turn; avoids an unhandled rejection if an earlier step fails first
-      return page;
+      return { from, page };
     };
-    /** Pages requested, in the order they are stored. */
-    const inFlight = [fetchPage(cursor, { parallel: fresh })];
-    /** Planned pages not yet requested. */
-    let planned = [];
-    let pages = 0;
-    while (inFlight.length) {
-      const page = await inFlight.shift();
+    let next = null;
+    if (cursor === null && config.collections[collection]?.snapshot) {
+      // The first page after the snapshot is asked for while its parts download: a round trip less.
+      const ahead = (from) => { next = fetchPage(from); };
+      cursor = await this.stage(unit, `snapshot:${collection}`, () => this.downloadSnapshot(progress, token, stats, ahead));
+    }
+    let fresh = cursor === null;
+    if (fresh) limit = Math.max(FRESH_PAGE_SIZE, config.page_size); // a download from scratch: large pages
+    if (next?.from !== cursor) next = fetchPage(cursor);
+    while (next) {
+      const page = await next.page;
       const body = await summarizePage(page);
-      if (body.reset) {
-        planned = []; // the server started over: the rest of a plan no longer holds
-        inFlight.length = 0;
-      } else if (body.parallel_cursors) {
-        planned = [...body.parallel_cursors];
-      }
-      while (planned.length && inFlight.length < PARALLEL_PAGES) inFlight.push(fetchPage(planned.shift()));
-      if (body.has_more && !planned.length && !inFlight.length) inFlight.push(fetchPage(body.cursor));
+      next = body.has_more ? fetchPage(body.cursor) : null;
       const segment = {
         collection, seq: this.nextSeq(collection), reset: fresh || body.reset,
         ...(typeof page.body === 'string' ? { text: page.body } : { blob: page.body }),
@@ -289,17 +321,102 @@ export class SyncEngine extends EventTarget {
       await db.writePage(collection, { ...segment, cursor: body.cursor });
       this.segmentChannel.postMessage(segment);
       fresh = false;
-      pages += 1;
-      stats.pages += 1;
-      stats.upserts += body.upserts;
-      stats.deletes += body.deletes.length;
-      stats.bytes += page.body.size ?? page.body.length;
-      this.emit('syncprogress', {
-        unit, collection, pages, upserts: stats.upserts, deletes: stats.deletes,
-        hasMore: inFlight.length > 0,
-      });
+      this.progress(progress, stats, { upserts: body.upserts, deletes: body.deletes.length,
+        bytes: page.body.size ?? page.body.length, hasMore: next !== null });
     }
     if ((await db.countSegments(collection)) > COMPACT_AFTER) await this.compact(collection);
+  }
+
+  /** Count a stored page or part and report the sync's progress. */
+  progress(progress, stats, { upserts, deletes, bytes, hasMore }) {
+    progress.pages += 1;
+    stats.pages += 1;
+    stats.upserts += upserts;
+    stats.deletes += deletes;
+    stats.bytes += bytes;
+    this.emit('syncprogress', {
+      unit: progress.unit, collection: progress.collection, pages: progress.pages, upserts: stats.upserts,
+      deletes: stats.deletes, hasMore, expected: progress.expected,
+    });
+  }
+
+  /**
+   * Download the server's snapshot of a collection (docs/protocol-notes.md):
+   * its parts, PARTS_IN_FLIGHT at a time, each stored as a segment as it
+   * arrives. The download is remembered
+   * (`snapshot:<collection>` in meta, with the parts stored so far), so one
+   * interrupted by a lost connection or a closed app resumes with the parts
+   * still missing, from the same snapshot. If the server no longer keeps
+   * its parts, it starts over from the current one.
+   * @param {(cursor: string) => void} ahead called with the snapshot's cursor
+   *   as soon as it is known, to start pulling what changed after it
+   * @returns {Promise<string|null>} the cursor to pull from once every part
+   *   is stored; null if the server offers no snapshot (pull from scratch)
+   */
+  async downloadSnapshot(progress, token, stats, ahead) {
+    const { collection } = progress;
+    let download = await db.getMeta(`snapshot:${collection}`);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      if (!download) {
+        const offered = attempt === 0 ? await this.offers : null; // asked beside the configuration
+        const manifest = offered ? offered[collection] ?? null : await api.getSnapshot(collection, token);
+        if (!manifest || manifest.format !== SNAPSHOT_FORMAT) return null;
+        download = { manifest, done: [] };
+        await db.setMeta(`snapshot:${collection}`, download);
+      }
+      ahead(download.manifest.cursor);
+      try {
+        return await this.snapshotParts(progress, download, stats);
+      } catch (error) {
+        if (error.code !== 'snapshot_part_not_found') throw error;
+        download = null; // replaced since: the first part of the current one drops what was stored
+        await db.setMeta(`snapshot:${collection}`, undefined);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Fetch, check and store the parts of `download` not stored yet, each as
+   * soon as it arrives; the snapshot's cursor. When one fails, the parts
+   * already on their way are still stored before the failure is thrown, so
+   * that a resumed download fetches no part twice.
+   */
+  async snapshotParts(progress, { manifest, done }, stats) {
+    const { collection } = progress;
+    const stored = new Set(done);
+    const waiting = manifest.parts.filter((part) => !stored.has(part.sha256));
+    progress.expected = manifest.records;
+    if (!waiting.length) { // a snapshot of no records
+      await db.writeSnapshotPart(collection, null, { cursor: manifest.cursor, reset: !manifest.parts.length });
+      return manifest.cursor;
+    }
+    let writing = Promise.resolve();
+    const store = (part, blob) => {
+      writing = writing.then(async () => {
+        const segment = { collection, seq: this.nextSeq(collection), reset: stored.size === 0, format: SNAPSHOT_FORMAT,
+          blob };
+        stored.add(part.sha256);
+        const last = stored.size === manifest.parts.length;
+        await db.writeSnapshotPart(collection, segment, { sha256: part.sha256, cursor: last ? manifest.cursor : null });
+        this.segmentChannel.postMessage(segment);
+        this.progress(progress, stats, { upserts: part.records, deletes: 0, bytes: blob.size, hasMore: !last });
+      });
+      return writing;
+    };
+    let failure = null;
+    const download = async () => {
+      for (let part = waiting.shift(); part && !failure; part = waiting.shift()) {
+        try {
+          await store(part, await checked(await api.getSnapshotPart(part.url), part));
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: PARTS_IN_FLIGHT }, download));
+    if (failure) throw failure;
+    return manifest.cursor;
   }
 
   /** Rewrite a collection's many small segments as a few large ones. */

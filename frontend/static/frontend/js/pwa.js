@@ -9,6 +9,11 @@
 export const pwaEvents = new EventTarget();
 
 let installPrompt = null;
+/** @type {Promise<ServiceWorkerRegistration>|null} */
+let registering = null;
+
+/** How long `releaseCached` waits for the worker at most: a sync never hangs on it. */
+const CACHE_WAIT_MS = 15_000;
 
 /**
  * Register `/sw.js` (a module worker with scope `/`) and watch for new releases.
@@ -16,7 +21,8 @@ let installPrompt = null;
  */
 export async function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return null;
-  const registration = await navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' });
+  registering = navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' });
+  const registration = await registering;
   const announce = () => pwaEvents.dispatchEvent(new CustomEvent('updateavailable', { detail: { registration } }));
   if (registration.waiting && navigator.serviceWorker.controller) announce();
   registration.addEventListener('updatefound', () => {
@@ -33,6 +39,23 @@ export async function registerServiceWorker() {
     window.location.reload();
   });
   return registration;
+}
+
+/**
+ * Resolves once the active service worker has cached the release (at once if
+ * none was registered, at the latest after CACHE_WAIT_MS): a sync the page
+ * runs on a first visit completes only then, so that the app it filled also
+ * starts offline.
+ * @returns {Promise<void>}
+ */
+export async function releaseCached() {
+  if (!(await registering?.then(() => true, () => false))) return;
+  const cached = navigator.serviceWorker.ready.then(({ active }) => new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    active.postMessage({ type: 'CACHE_RELEASE' }, [channel.port2]);
+  }));
+  await Promise.race([cached, new Promise((resolve) => { setTimeout(resolve, CACHE_WAIT_MS); })]);
 }
 
 let wantsReload = false;

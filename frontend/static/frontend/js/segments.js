@@ -4,6 +4,8 @@
  * @module segments
  */
 
+import { FORMAT as SNAPSHOT_FORMAT, parsePart, partRecords } from './snapshot-format.js';
+
 /**
  * BroadcastChannel on which the engine hands each stored segment to the open
  * pages, so that they need not read back from IndexedDB what was just written.
@@ -11,10 +13,11 @@
 export const SEGMENT_CHANNEL_NAME = 'offline-sync-segments';
 
 /**
- * A stored segment: a pulled page of a collection, kept as the server sent it
- * — `blob`, the response body, undecoded (or `text`, as compaction and earlier
- * releases wrote it) — and numbered `seq` within its collection.
- * @typedef {{collection: string, seq: number, reset: boolean, blob?: Blob, text?: string}} Segment
+ * A stored segment: a pulled page of a collection, or a part of its snapshot
+ * (`format` is then the part format's name), kept as the server sent it —
+ * `blob`, the response body, undecoded (or `text`, for a small page and as
+ * compaction writes it) — and numbered `seq` within its collection.
+ * @typedef {{collection: string, seq: number, reset: boolean, format?: string, blob?: Blob, text?: string}} Segment
  */
 
 /**
@@ -35,17 +38,35 @@ export function withTexts(segments) {
 }
 
 /**
+ * @param {{text: string, format?: string}} segment
+ * @returns {boolean} whether it is a snapshot part (else a pulled page)
+ */
+export function isSnapshotPart(segment) {
+  return segment.format === SNAPSHOT_FORMAT;
+}
+
+/**
+ * What a segment changes: a page's upserts and deletes, or a snapshot part's records.
+ * @param {{text: string, format?: string}} segment
+ * @returns {{upserts: object[], deletes: string[]}}
+ */
+export function segmentChanges(segment) {
+  if (isSnapshotPart(segment)) return { upserts: partRecords(parsePart(segment.text)), deletes: [] };
+  return JSON.parse(segment.text);
+}
+
+/**
  * Apply `segments` in order to `records` (a segment with `reset` clears first).
- * @param {Array<{text: string, reset: boolean}>} segments
+ * @param {Array<{text: string, reset: boolean, format?: string}>} segments
  * @param {Map<string, object>} [records]
  * @returns {Map<string, object>} `records`
  */
 export function replaySegments(segments, records = new Map()) {
   for (const segment of segments) {
     if (segment.reset) records.clear();
-    const page = JSON.parse(segment.text);
-    for (const record of page.upserts) records.set(record.id, record);
-    for (const id of page.deletes) records.delete(id);
+    const { upserts, deletes } = segmentChanges(segment);
+    for (const record of upserts) records.set(record.id, record);
+    for (const id of deletes) records.delete(id);
   }
   return records;
 }

@@ -64,6 +64,10 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'SKIP_WAITING') self.skipWaiting();
+  // A page that ran a first sync itself completes it once the release is cached (pwa.js `releaseCached`).
+  if (event.data?.type === 'CACHE_RELEASE') {
+    event.waitUntil(precached().catch(() => {}).then(() => event.ports[0]?.postMessage('cached')));
+  }
 });
 
 self.addEventListener('fetch', (event) => {

@@ -8,6 +8,7 @@
 
 import * as db from './db.js';
 import { CHANNEL_NAME, PERIODIC_TAG, SYNC_TAG, SyncEngine } from './engine.js';
+import { releaseCached } from './pwa.js';
 import { enqueueUnit } from './queue.js';
 
 const MAX_RETRY_DELAY_MS = 15 * 60 * 1000;
@@ -18,8 +19,12 @@ const MAX_RETRY_DELAY_MS = 15 * 60 * 1000;
  */
 export const syncEvents = new EventTarget();
 
-/** The engine of this page: used for foreground syncs and where Background Sync is missing. */
-export const engine = new SyncEngine({ context: 'page' });
+/**
+ * The engine of this page: used for foreground syncs, on a first visit, and
+ * where Background Sync is missing. Like the worker's, its syncs complete
+ * once the release is cached.
+ */
+export const engine = new SyncEngine({ context: 'page', beforeComplete: releaseCached });
 
 for (const type of ['syncstart', 'syncprogress', 'synccomplete', 'syncerror', 'conflict', 'rejected']) {
   engine.addEventListener(type, (event) => syncEvents.dispatchEvent(new CustomEvent(type, { detail: event.detail })));
@@ -29,20 +34,16 @@ new BroadcastChannel(CHANNEL_NAME).addEventListener('message', ({ data }) => {
   syncEvents.dispatchEvent(new CustomEvent(data.type, { detail: data.detail }));
 });
 
-/** How long a trigger waits for a worker that is still installing (the first visit). */
-const ACTIVATION_WAIT_MS = 3000;
-
 /**
- * @returns {Promise<ServiceWorkerRegistration|null>} the registration once its
- *   worker is active; on a first visit, waits (briefly) for the worker being
- *   installed, so that even the first download runs off the main thread
+ * @returns {Promise<ServiceWorkerRegistration|null>} the registration if its
+ *   worker is active, else null: on a first visit the page syncs itself
+ *   rather than wait for the worker being installed, which took 0.7-0.8 s
+ *   over a phone's link (docs/decisions/0001-snapshots.md)
  */
 async function registration() {
   if (!('serviceWorker' in navigator)) return null;
   const reg = await navigator.serviceWorker.getRegistration();
-  if (reg?.active) return reg;
-  const timeout = new Promise((resolve) => { setTimeout(() => resolve(null), ACTIVATION_WAIT_MS); });
-  return Promise.race([navigator.serviceWorker.ready, timeout]);
+  return reg?.active ? reg : null;
 }
 
 /** @returns {boolean} whether Background Sync can run the queue in the worker */
@@ -52,10 +53,39 @@ function hasBackgroundSync(reg) {
 
 let pageDrain = null;
 
-/** Drain the queue from this page (the fallback), once at a time per page. */
+/** How long a failed first-visit sync waits for its worker to hand the retry over. */
+const HANDOVER_WAIT_MS = 10_000;
+
+/**
+ * After a sync this page ran failed in a way a retry may cure (its units stay
+ * queued), let the browser retry it in the worker through Background Sync,
+ * as it does for the worker's own syncs: on a first visit the worker becomes
+ * active meanwhile.
+ */
+async function handOverRetry() {
+  if (!('serviceWorker' in navigator)) return;
+  const timeout = new Promise((resolve) => { setTimeout(() => resolve(null), HANDOVER_WAIT_MS); });
+  const reg = await Promise.race([navigator.serviceWorker.ready, timeout]);
+  if (hasBackgroundSync(reg)) await reg.sync.register(SYNC_TAG).catch(() => {});
+}
+
+/**
+ * Hand what is still queued to the worker through Background Sync, once it is
+ * active (a first visit's page stops syncing then).
+ * @returns {Promise<boolean>} whether the worker took the queue over
+ */
+async function workerTakesOver() {
+  const reg = await registration();
+  if (!hasBackgroundSync(reg)) return false;
+  return reg.sync.register(SYNC_TAG).then(() => true, () => false);
+}
+
+/** Drain the queue from this page (first visits, and where Background Sync is missing), once at a time per page. */
 function drainInPage() {
   if (!pageDrain) {
-    pageDrain = engine.drainQueue().catch(() => { /* reported as a syncerror event */ }).finally(() => { pageDrain = null; });
+    pageDrain = engine.drainQueue({ handOver: workerTakesOver })
+      .catch((error) => (error.willRetry ? handOverRetry() : null)) // the failure itself is a syncerror event
+      .finally(() => { pageDrain = null; });
   }
   return pageDrain;
 }

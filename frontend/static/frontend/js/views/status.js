@@ -24,10 +24,11 @@ export function createStatusView(root, actions) {
   const progressLabel = h('span', { class: 'progress-label', 'aria-hidden': 'true', hidden: true });
   let latestProgress = null;
   const showProgress = throttle(() => {
-    const { upserts, deletes, hasMore } = latestProgress;
-    // The total is unknown: the bar shows the known work, one more page while there is more.
+    const { upserts, deletes, hasMore, expected } = latestProgress;
+    // A snapshot says how many records it brings; otherwise the bar shows the known work, one more page while
+    // there is more.
     const lastPage = Math.max(1, upserts);
-    progress.max = upserts + (hasMore ? Math.min(lastPage, 5000) : 0) || 1;
+    progress.max = Math.max(expected ?? 0, upserts + (hasMore ? Math.min(lastPage, 5000) : 0)) || 1;
     progress.value = upserts;
     progressLabel.textContent = `Syncing… ${upserts + deletes} records`;
   }, PROGRESS_INTERVAL_MS);
