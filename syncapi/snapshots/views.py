@@ -116,7 +116,7 @@ class SnapshotPartView(APIView):
         size = file.size
         wanted = _range(request, etag, size)
         if wanted is None:
-            response = FileResponse(file, content_type="application/json")
+            response = FileResponse(file, content_type="application/json", filename=f"{digest}.json")
             response["Content-Length"] = str(size)
         else:
             start, end = wanted

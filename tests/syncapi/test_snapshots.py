@@ -342,6 +342,7 @@ def test_a_part_comes_in_the_coding_the_client_prefers(api, part, accept, coding
     assert "Accept-Encoding" in response["Vary"]
     assert response["ETag"] == f'"{part["sha256"]}.{coding}"'
     assert response["Accept-Ranges"] == "bytes"
+    assert response["Content-Disposition"] == f'inline; filename="{part["sha256"]}.json"'  # saved, it is JSON
 
 
 def test_a_part_the_client_holds_is_answered_not_modified(api, part):
