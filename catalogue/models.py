@@ -8,6 +8,9 @@ from django.db import models
 
 from syncapi.models import SyncedModel
 
+# Stock is what is on hand, shown to sales reps: a backorder is not negative stock.
+NEGATIVE_STOCK = "Stock on hand cannot be negative."
+
 
 class Category(SyncedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -30,7 +33,7 @@ class Product(SyncedModel):
     description = models.TextField(blank=True)
     price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default="EUR")
-    stock = models.IntegerField(default=0)
+    stock = models.IntegerField(default=0, validators=[MinValueValidator(0, message=NEGATIVE_STOCK)])
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     image = models.ImageField(upload_to="products/", blank=True)
     is_active = models.BooleanField("active", default=True)

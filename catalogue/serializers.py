@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from catalogue.models import Category, Favourite, Product
+from catalogue.models import NEGATIVE_STOCK, Category, Favourite, Product
 
 
 class ProductWriteSerializer(serializers.ModelSerializer):
@@ -13,6 +13,8 @@ class ProductWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["sku", "name", "description", "price", "currency", "stock", "category_id"]
+        # DRF turns the model's MinValueValidator into min_value but drops its message.
+        extra_kwargs = {"stock": {"min_value": 0, "error_messages": {"min_value": NEGATIVE_STOCK}}}
 
 
 class FavouriteWriteSerializer(serializers.ModelSerializer):

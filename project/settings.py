@@ -167,7 +167,8 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if _env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = _env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content-Security-Policy on every response (frontend.csp.CSPMiddleware): only
@@ -202,7 +203,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "syncapi.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_THROTTLE_RATE", "10/min")},
+    # The client address that throttles count: behind a reverse proxy (BEHIND_PROXY) the one that
+    # proxy appended to X-Forwarded-For, else the connection's peer. What a client writes itself
+    # into X-Forwarded-For is never believed.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
+    # Login attempts per client address and per username (syncapi.throttling): the second stops
+    # one account's password being guessed from many addresses.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("LOGIN_THROTTLE_RATE", "10/min"),
+        "login_user": os.environ.get("LOGIN_USER_THROTTLE_RATE", "20/hour"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -227,7 +237,23 @@ SYNCAPI = {
     "SNAPSHOT_MAX_AGE_HOURS": float(os.environ.get("SYNC_SNAPSHOT_MAX_AGE_HOURS", "24")),
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# CACHES["throttle"] holds the login throttles' counts, which every server process must see:
+# Redis when REDIS_URL is set, else a table in the database (made by syncapi's migration 0003).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "syncapi_throttle_cache",
+            # Past MAX_ENTRIES live keys the table is culled in key order, counts still running
+            # included: far above what many addresses and usernames can fill in one window.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    ),
+}
 
 LOGGING = {
     "version": 1,

@@ -6,14 +6,18 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
 from project.settings import *  # noqa: E402,F403
-from project.settings import DATABASES, REST_FRAMEWORK, STORAGES, SYNCAPI  # noqa: E402
+from project.settings import CACHES, DATABASES, REST_FRAMEWORK, STORAGES, SYNCAPI  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # Tests build snapshots when they need them (`tests.conftest.snapshots_built`); one that tests the
 # automatic path turns it on and waits for it.
 SYNCAPI = {**SYNCAPI, "SNAPSHOT_AUTO_BUILD": False}
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "5/min"}}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "5/min", "login_user": "5/min"}}
+# In this process the login throttles count in the default cache's store (LocMemCaches of one
+# LOCATION share it), which tests.conftest clears for each test. The database and Redis stores are
+# tested with real server processes (tests/syncapi/test_throttling.py).
+CACHES = {**CACHES, "throttle": {**CACHES["default"]}}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders: tests need no collectstatic
 WHITENOISE_USE_FINDERS = True
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from syncapi.models import DeviceToken, SyncClient, SyncConfiguration, Tombstone
+from syncapi.models import DeviceToken, RecordAlias, SyncClient, SyncConfiguration, Tombstone
 from syncapi.tokens import token_revoke
 
 
@@ -64,6 +64,19 @@ class TombstoneAdmin(admin.ModelAdmin):
     list_display = ["collection", "record_id", "version", "deleted_at"]
     list_filter = ["collection"]
     readonly_fields = ["collection", "record_id", "owner", "version", "deleted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RecordAlias)
+class RecordAliasAdmin(admin.ModelAdmin):
+    """Read-only: which client ids the server saved as another record (see syncapi.push)."""
+
+    list_display = ["collection", "alias_id", "record_id", "owner", "created_at"]
+    list_filter = ["collection"]
+    search_fields = ["alias_id", "record_id", "owner__username"]
+    readonly_fields = ["collection", "alias_id", "record_id", "owner", "created_at"]
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 class SyncedModel(models.Model):
@@ -35,20 +36,52 @@ class SyncState(models.Model):
 
 
 class Tombstone(models.Model):
-    """A deleted record, kept for the retention period so readers see the delete."""
+    """A record deleted for its readers, kept for the retention period so they see the delete.
+
+    In a user-scoped collection a record is deleted for one owner: when it is
+    deleted, or when it moves to another owner (it leaves the first one's view).
+    """
 
     collection = models.CharField(max_length=64)
     record_id = models.CharField(max_length=64)
-    owner = models.CharField(max_length=64, null=True, blank=True)
+    # The owner's key in a user-scoped collection ('' in a global one).
+    owner = models.CharField(max_length=64, blank=True, default="")
     version = models.BigIntegerField()
     deleted_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["collection", "record_id"], name="syncapi_tombstone_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "record_id", "owner"], name="syncapi_tombstone_owner_unique")
+        ]
         indexes = [models.Index(fields=["collection", "version"], name="syncapi_tombstone_feed")]
 
     def __str__(self):
         return f"{self.collection}/{self.record_id} @ {self.version}"
+
+
+class RecordAlias(models.Model):
+    """A client's record id that an upsert saved as another record (`record_id`).
+
+    The write serializer merged the new record into an existing one (the same
+    product favourited on two devices). The client's queued mutations still
+    name its own id: they act on `record_id` instead (see `syncapi.push`).
+    Kept for the tombstone retention period, like the deletes devices pull.
+    """
+
+    collection = models.CharField(max_length=64)
+    alias_id = models.CharField(max_length=64)
+    record_id = models.CharField(max_length=64)
+    # Only the user whose upsert made the alias may use it.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["collection", "alias_id"], name="syncapi_recordalias_unique")]
+        indexes = [models.Index(fields=["created_at"], name="syncapi_recordalias_age")]
+        verbose_name_plural = "record aliases"
+
+    def __str__(self):
+        return f"{self.collection}/{self.alias_id} -> {self.record_id}"
 
 
 class SyncClient(models.Model):

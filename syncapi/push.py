@@ -3,6 +3,8 @@
 `mutations_apply` is the only writer behind POST /api/sync/push/. The client's
 last mutation id is stored in the same transaction as the mutations' effects,
 so a retried request is answered `duplicate` and applies nothing twice.
+An upsert saved as another record leaves an alias: later mutations naming its
+id act on that record.
 """
 
 from dataclasses import dataclass, field
@@ -10,9 +12,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import serializers
 
-from syncapi.models import SyncClient, Tombstone
+from syncapi.models import RecordAlias, SyncClient, Tombstone
 from syncapi.registry import Collection, registry
 from syncapi.selectors import record_get
 from syncapi.versioning import lock_versions
@@ -84,25 +87,53 @@ def _apply(user, mutation: Mutation, fields: _WritableFields) -> dict:
     if collection is None:
         raise _Rejected("unknown_collection")
     _check_may_write(user, collection)
-    pk = _parse_pk(collection, mutation.record_id)
-    instance = collection.queryset_for(user).select_for_update().filter(pk=pk).order_by().first()
+    named = _parse_pk(collection, mutation.record_id)
+    pk, instance, alias = _resolve(user, collection, named)
     if instance is None and collection.is_user_scoped and _belongs_to_another_user(collection, pk, user):
         raise _Rejected("forbidden")
     if mutation.op == "delete":
-        return _delete(collection, instance, mutation)
-    return _upsert(user, collection, instance, pk, mutation, fields)
+        result = _delete(collection, instance, mutation)
+    else:
+        result = _upsert(user, collection, instance, pk, mutation, fields, alias)
+    if pk != named:
+        result["record_id"] = str(pk)  # the server's id of the record the client named by its alias
+    return result
+
+
+def _locked(user, collection: Collection, pk):
+    return collection.queryset_for(user).select_for_update().filter(pk=pk).order_by().first()
+
+
+def _resolve(user, collection: Collection, named) -> tuple[Any, Any, RecordAlias | None]:
+    """The record a mutation naming `named` acts on: (its pk, the locked row or None, `user`'s alias of `named`).
+
+    An id that an earlier upsert of this user saved as another record stands
+    for that record while it lives; once it is gone, the id means itself again.
+    """
+    instance = _locked(user, collection, named)
+    if instance is not None:
+        return named, instance, None
+    alias = RecordAlias.objects.filter(collection=collection.name, alias_id=str(named), owner=user).first()
+    if alias is not None:
+        target = _locked(user, collection, collection.model._meta.pk.to_python(alias.record_id))
+        if target is not None:
+            return target.pk, target, alias
+    return named, None, alias
 
 
 def _belongs_to_another_user(collection: Collection, pk, user) -> bool:
-    """True if the id is another user's record, live or deleted.
+    """True if the id is another user's record, live, deleted or merged into another.
 
     A deleted one counts too: re-creating it would remove the tombstone its
-    owner's devices still have to pull.
+    owner's devices still have to pull. So does another user's alias: their
+    devices still name it.
     """
     if collection.model._default_manager.filter(pk=pk).exists():
         return True
     tombstones = Tombstone.objects.filter(collection=collection.name, record_id=str(pk))
-    return tombstones.exclude(owner=str(user.pk)).exists()
+    if tombstones.exclude(owner=str(user.pk)).exists():
+        return True
+    return RecordAlias.objects.filter(collection=collection.name, alias_id=str(pk)).exclude(owner=user).exists()
 
 
 def _check_may_write(user, collection: Collection) -> None:
@@ -133,7 +164,9 @@ def _delete(collection: Collection, instance, mutation: Mutation) -> dict:
     return {"status": "applied", "record": None}
 
 
-def _upsert(user, collection: Collection, instance, pk, mutation: Mutation, fields: _WritableFields) -> dict:
+def _upsert(
+    user, collection: Collection, instance, pk, mutation: Mutation, fields: _WritableFields, alias: RecordAlias | None
+) -> dict:
     serializer_class = collection.write_serializer
     context = {"user": user, "collection": collection}
     unknown = sorted(set(mutation.data) - fields.of(serializer_class, context))
@@ -148,7 +181,11 @@ def _upsert(user, collection: Collection, instance, pk, mutation: Mutation, fiel
         if collection.is_user_scoped:
             extra[collection.owner_field] = user
         saved = _save(serializer, extra)
-        return {"status": "applied", "record": record_get(collection=collection, pk=saved.pk)}
+        _remember_alias(user, collection, alias, named=pk, saved=saved.pk)
+        result = {"status": "applied", "record": record_get(collection=collection, pk=saved.pk)}
+        if saved.pk != pk:
+            result["record_id"] = str(saved.pk)
+        return result
 
     data, conflicts = mutation.data, []
     if mutation.base_version != instance.version and collection.conflict_policy != "client_wins":
@@ -160,6 +197,19 @@ def _upsert(user, collection: Collection, instance, pk, mutation: Mutation, fiel
     if conflicts:
         return _conflict(collection, instance.pk, conflicts)
     return {"status": "applied", "record": record_get(collection=collection, pk=instance.pk)}
+
+
+def _remember_alias(user, collection: Collection, alias: RecordAlias | None, *, named, saved) -> None:
+    """Record that the client's id `named` was saved as `saved`, or forget an alias `named` now replaces."""
+    if saved == named:
+        if alias is not None:
+            alias.delete()
+        return
+    RecordAlias.objects.update_or_create(
+        collection=collection.name,
+        alias_id=str(named),
+        defaults={"record_id": str(saved), "owner": user, "created_at": timezone.now()},
+    )
 
 
 def _save(serializer, extra: dict):
@@ -182,17 +232,22 @@ def _canonical(field: serializers.Field, value: Any):
         return _DIFFERENT
 
 
+def _unchanged(field: serializers.Field, seen: Any, current: Any) -> bool:
+    """Whether the server's value is still the one the client saw (compared in the field's own terms)."""
+    if seen is None or current is None:
+        return seen is None and current is None  # fields do not parse null: null equals null only
+    seen = _canonical(field, seen)
+    return seen is not _DIFFERENT and seen == _canonical(field, current)
+
+
 def _merge(serializer, collection: Collection, instance, mutation: Mutation) -> tuple[dict, list[str]]:
     """Split the changed fields: those still equal to the client's base apply."""
     current = record_get(collection=collection, pk=instance.pk)
     base = mutation.base or {}
     apply, conflicts = {}, []
     for name, value in mutation.data.items():
-        field = serializer.fields[name]
-        if name in base and name in current:
-            seen = _canonical(field, base[name])
-            if seen is not _DIFFERENT and seen == _canonical(field, current[name]):
-                apply[name] = value
-                continue
-        conflicts.append(name)
+        if name in base and name in current and _unchanged(serializer.fields[name], base[name], current[name]):
+            apply[name] = value
+        else:
+            conflicts.append(name)
     return apply, conflicts

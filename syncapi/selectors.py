@@ -7,14 +7,15 @@ from itertools import islice
 from operator import itemgetter
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
+from syncapi.history import HistoryForked
 from syncapi.models import SyncConfiguration, SyncState, Tombstone
 from syncapi.registry import Collection, registry
 from syncapi.serialization import fetch_rows, record_dict, record_values, split_page
-from syncapi.versioning import read_snapshot
+from syncapi.versioning import read_snapshot, versions_issued
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,18 @@ def changes_since(
     """The next page of changes after `cursor` (None: from the beginning).
 
     Records and tombstones are read in one snapshot and merged by version, so
-    the returned cursor never passes a change that is not yet visible.
+    the returned cursor never passes a change that is not yet visible. In a
+    user-scoped collection a cursor of another user's records resets.
+
+    Raises HistoryForked if the cursor is ahead of the database's own history.
     """
+    owner = str(user.pk) if collection.is_user_scoped else None
     with read_snapshot():
         state = sync_state_get()
-        reset = cursor is not None and needs_reset(cursor, state)
+        if cursor is not None and cursor.epoch == state.epoch:
+            if cursor.version > versions_issued(connections[DEFAULT_DB_ALIAS]):
+                raise HistoryForked(epoch=cursor.epoch, version=cursor.version)
+        reset = cursor is not None and (needs_reset(cursor, state) or cursor.owner != owner)
         fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot
         after = 0 if fresh else cursor.version
         # A replica started after a purge, or already past it, lost nothing to it.
@@ -93,7 +101,7 @@ def changes_since(
         collection=collection.name,
         upserts=upserts,
         deletes=deletes,
-        cursor=Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last),
+        cursor=Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last, owner=owner),
         has_more=len(rows) + len(tombstones) > limit,
         reset=reset,
     )

@@ -107,6 +107,10 @@ class MutationResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=["applied", "conflict", "rejected", "duplicate"])
     record = RecordSerializer(required=False, allow_null=True)
+    record_id = serializers.CharField(
+        required=False,
+        help_text="The server's id of the record acted on, when the mutation named a merged id (an alias).",
+    )
     fields = serializers.ListField(child=serializers.CharField(), required=False)
     code = serializers.CharField(required=False)
     detail = serializers.CharField(required=False)

@@ -40,6 +40,12 @@ def token_revoke(*, token: DeviceToken) -> None:
     DeviceToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=_now())
 
 
+def tokens_revoke_for_user(*, user) -> int:
+    """Revoke every live token of `user` (their password changed, or they were deactivated): each of
+    their devices must sign in again. Returns how many were revoked."""
+    return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=_now())
+
+
 def token_get_active(*, raw: str) -> DeviceToken | None:
     """The live token with this raw value, or None (unknown, expired, revoked)."""
     now = _now()

@@ -14,6 +14,7 @@ version that could still appear later:
 
 from contextlib import contextmanager
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 # Key of the PostgreSQL advisory lock that serialises writers of synced tables.
@@ -62,72 +63,128 @@ def _pk_text(connection, field, row: str) -> str:
     return f"CAST({column} AS TEXT)"
 
 
-def _owner_text(connection, collection, row: str) -> str:
-    if collection.owner_field is None:
-        return "NULL"
-    column = collection.model._meta.get_field(collection.owner_field).column
-    if connection.vendor == "postgresql":
-        return f'{row}."{column}"::text'
-    return f'CAST({row}."{column}" AS TEXT)'
+def _owner_text(connection, model, owner_field: str | None, row: str) -> str:
+    """SQL giving a tombstone's owner: the owner's key as text, '' in a global collection."""
+    if owner_field is None:
+        return "''"
+    try:
+        column = model._meta.get_field(owner_field).column
+    except FieldDoesNotExist:  # a historical model from before the owner existed
+        return "''"
+    cast = f'{row}."{column}"::text' if connection.vendor == "postgresql" else f'CAST({row}."{column}" AS TEXT)'
+    return f"COALESCE({cast}, '')"
 
 
-def _trigger_sql(connection, collection) -> list[str]:
-    meta = collection.model._meta
+def _owner_column(model, owner_field: str | None) -> str | None:
+    if owner_field is None:
+        return None
+    try:
+        return model._meta.get_field(owner_field).column
+    except FieldDoesNotExist:
+        return None
+
+
+def _trigger_sql(connection, name: str, model, owner_field: str | None) -> list[str]:
+    """The statements (re)creating the triggers of collection `name` on `model`'s table.
+
+    `model` may be a migration's historical model: the triggers then match the
+    table as that migration leaves it.
+    """
+    meta = model._meta
     table = meta.db_table
-    name = collection.name
     pk = meta.pk
     prefix = f"syncapi_{table}"
+    owner_column = _owner_column(model, owner_field)
     if connection.vendor == "postgresql":
-        return [
-            f'DROP TRIGGER IF EXISTS syncapi_lock ON "{table}"',
-            f'CREATE TRIGGER syncapi_lock BEFORE INSERT OR UPDATE OR DELETE ON "{table}" '
-            "FOR EACH STATEMENT EXECUTE FUNCTION syncapi_lock_versions()",
-            f'DROP TRIGGER IF EXISTS syncapi_version ON "{table}"',
-            f'CREATE TRIGGER syncapi_version BEFORE INSERT OR UPDATE ON "{table}" '
-            "FOR EACH ROW EXECUTE FUNCTION syncapi_next_version()",
-            f"""
-            CREATE OR REPLACE FUNCTION "{prefix}_inserted"() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
-                DELETE FROM syncapi_tombstone t USING new_rows n
-                WHERE t.collection = '{name}' AND t.record_id = {_pk_text(connection, pk, "n")};
-                RETURN NULL;
-            END $$
-            """,
-            f'DROP TRIGGER IF EXISTS syncapi_inserted ON "{table}"',
-            f'CREATE TRIGGER syncapi_inserted AFTER INSERT ON "{table}" '
-            f'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "{prefix}_inserted"()',
-            f"""
-            CREATE OR REPLACE FUNCTION "{prefix}_deleted"() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
-                INSERT INTO syncapi_tombstone (collection, record_id, owner, version, deleted_at)
-                SELECT '{name}', {_pk_text(connection, pk, "o")}, {_owner_text(connection, collection, "o")},
-                       nextval('{PG_SEQUENCE}'), now()
-                FROM old_rows o
-                ON CONFLICT (collection, record_id) DO UPDATE
-                SET version = EXCLUDED.version, owner = EXCLUDED.owner, deleted_at = EXCLUDED.deleted_at;
-                RETURN NULL;
-            END $$
-            """,
-            f'DROP TRIGGER IF EXISTS syncapi_deleted ON "{table}"',
-            f'CREATE TRIGGER syncapi_deleted AFTER DELETE ON "{table}" '
-            f'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "{prefix}_deleted"()',
-        ]
+        return _pg_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column)
+    return _sqlite_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column)
+
+
+def _pg_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column) -> list[str]:
+    owner = lambda row: _owner_text(connection, model, owner_field, row)  # noqa: E731
+
+    def bury(rows: str) -> str:
+        """A tombstone, with a new version, for each old row `o` of `rows`, per owner."""
+        return f"""INSERT INTO syncapi_tombstone (collection, record_id, owner, version, deleted_at)
+            SELECT '{name}', {_pk_text(connection, pk, "o")}, {owner("o")}, nextval('{PG_SEQUENCE}'), now()
+            FROM {rows}
+            ON CONFLICT (collection, record_id, owner) DO UPDATE
+            SET version = EXCLUDED.version, deleted_at = EXCLUDED.deleted_at;"""
+
+    statements = [
+        f'CREATE OR REPLACE TRIGGER syncapi_lock BEFORE INSERT OR UPDATE OR DELETE ON "{table}" '
+        "FOR EACH STATEMENT EXECUTE FUNCTION syncapi_lock_versions()",
+        f'CREATE OR REPLACE TRIGGER syncapi_version BEFORE INSERT OR UPDATE ON "{table}" '
+        "FOR EACH ROW EXECUTE FUNCTION syncapi_next_version()",
+        f"""
+        CREATE OR REPLACE FUNCTION "{prefix}_inserted"() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM syncapi_tombstone t USING new_rows n
+            WHERE t.collection = '{name}' AND t.record_id = {_pk_text(connection, pk, "n")}
+              AND t.owner = {owner("n")};
+            RETURN NULL;
+        END $$
+        """,
+        f'CREATE OR REPLACE TRIGGER syncapi_inserted AFTER INSERT ON "{table}" '
+        f'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "{prefix}_inserted"()',
+        f"""
+        CREATE OR REPLACE FUNCTION "{prefix}_deleted"() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            {bury("old_rows o")}
+            RETURN NULL;
+        END $$
+        """,
+        f'CREATE OR REPLACE TRIGGER syncapi_deleted AFTER DELETE ON "{table}" '
+        f'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "{prefix}_deleted"()',
+    ]
+    if owner_column is None:
+        return [*statements, f'DROP TRIGGER IF EXISTS syncapi_moved ON "{table}"']
+    # A record moved to another owner is deleted for the one it left (a tombstone
+    # of theirs) and no longer deleted for the one it reached.
+    moved = f'o."{pk.column}" = n."{pk.column}" AND o."{owner_column}" IS DISTINCT FROM n."{owner_column}"'
+    return [
+        *statements,
+        f"""
+        CREATE OR REPLACE FUNCTION "{prefix}_moved"() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            {bury(f"old_rows o JOIN new_rows n ON {moved}")}
+            DELETE FROM syncapi_tombstone t USING old_rows o JOIN new_rows n ON {moved}
+            WHERE t.collection = '{name}' AND t.record_id = {_pk_text(connection, pk, "n")}
+              AND t.owner = {owner("n")};
+            RETURN NULL;
+        END $$
+        """,
+        f'CREATE OR REPLACE TRIGGER syncapi_moved AFTER UPDATE ON "{table}" '
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f'FOR EACH STATEMENT EXECUTE FUNCTION "{prefix}_moved"()',
+    ]
+
+
+def _sqlite_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column) -> list[str]:
+    owner = lambda row: _owner_text(connection, model, owner_field, row)  # noqa: E731
     bump = (
         "INSERT INTO syncapi_syncstate (id, version, purged_through, epoch) VALUES (1, 1, 0, '') "
         "ON CONFLICT (id) DO UPDATE SET version = version + 1;"
     )
     current = "(SELECT version FROM syncapi_syncstate WHERE id = 1)"
-    other_columns = ", ".join(f'"{f.column}"' for f in meta.concrete_fields if f.column != "version")
+    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    other_columns = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields if f.column != "version")
     set_version = f'UPDATE "{table}" SET version = {current} WHERE rowid = NEW.rowid;'
-    return [
+    bury = f"""{bump}
+            INSERT INTO syncapi_tombstone (collection, record_id, owner, version, deleted_at)
+            VALUES ('{name}', {_pk_text(connection, pk, "OLD")}, {owner("OLD")}, {current}, {now})
+            ON CONFLICT (collection, record_id, owner) DO UPDATE
+            SET version = excluded.version, deleted_at = excluded.deleted_at;"""
+    statements = [
         f"DROP TRIGGER IF EXISTS {prefix}_ai",
         f"""CREATE TRIGGER {prefix}_ai AFTER INSERT ON "{table}" BEGIN
             {bump}
             {set_version}
             DELETE FROM syncapi_tombstone
-            WHERE collection = '{name}' AND record_id = {_pk_text(connection, pk, "NEW")};
+            WHERE collection = '{name}' AND record_id = {_pk_text(connection, pk, "NEW")} AND owner = {owner("NEW")};
         END""",
         f"DROP TRIGGER IF EXISTS {prefix}_au",
         # Not fired by the triggers' own `SET version` (it names no other
@@ -138,28 +195,59 @@ def _trigger_sql(connection, collection) -> list[str]:
         END""",
         f"DROP TRIGGER IF EXISTS {prefix}_ad",
         f"""CREATE TRIGGER {prefix}_ad AFTER DELETE ON "{table}" BEGIN
-            {bump}
-            INSERT INTO syncapi_tombstone (collection, record_id, owner, version, deleted_at)
-            VALUES ('{name}', {_pk_text(connection, pk, "OLD")}, {_owner_text(connection, collection, "OLD")},
-                    {current}, strftime('%Y-%m-%d %H:%M:%f', 'now'))
-            ON CONFLICT (collection, record_id) DO UPDATE
-            SET version = excluded.version, owner = excluded.owner, deleted_at = excluded.deleted_at;
+            {bury}
+        END""",
+        f"DROP TRIGGER IF EXISTS {prefix}_am",
+    ]
+    if owner_column is None:
+        return statements
+    # A record moved to another owner: see _pg_trigger_sql.
+    return [
+        *statements,
+        f"""CREATE TRIGGER {prefix}_am AFTER UPDATE OF "{owner_column}" ON "{table}"
+        WHEN OLD."{owner_column}" IS NOT NEW."{owner_column}" BEGIN
+            {bury}
+            DELETE FROM syncapi_tombstone
+            WHERE collection = '{name}' AND record_id = {_pk_text(connection, pk, "NEW")} AND owner = {owner("NEW")};
         END""",
     ]
 
 
 def install_triggers(connection, collections) -> None:
-    """(Re)create the triggers of every registered collection; idempotent.
+    """(Re)create the triggers of every registered collection, in one transaction; idempotent.
 
-    Rows written before their table had triggers (version 0) get a version.
+    One transaction: a write between dropping a trigger and creating it again
+    would take no version. Rows written before their table had triggers
+    (version 0) get a version.
     """
-    install_base(connection)
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias):
+        install_base(connection)
         for collection in collections:
-            for statement in _trigger_sql(connection, collection):
-                cursor.execute(statement)
-            table, pk = collection.model._meta.db_table, collection.model._meta.pk.column
-            cursor.execute(f'UPDATE "{table}" SET "{pk}" = "{pk}" WHERE version = 0')
+            install_table_triggers(connection, collection.name, collection.model, collection.owner_field)
+
+
+def install_table_triggers(connection, name: str, model, owner_field: str | None) -> None:
+    """(Re)create one collection's triggers on `model`'s table, inside the caller's transaction."""
+    with connection.cursor() as cursor:
+        for statement in _trigger_sql(connection, name, model, owner_field):
+            cursor.execute(statement)
+        table, pk = model._meta.db_table, model._meta.pk.column
+        cursor.execute(f'UPDATE "{table}" SET "{pk}" = "{pk}" WHERE version = 0')
+
+
+def versions_issued(connection) -> int:
+    """The highest version this database has handed out (committed or not).
+
+    No cursor it issued can be above it: a cursor that is comes from another
+    history of the database (a backup restored after the cursor was issued).
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {PG_SEQUENCE}")
+        else:
+            cursor.execute("SELECT version FROM syncapi_syncstate WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def highest_version(connection, collections) -> int:
@@ -240,3 +328,42 @@ def read_snapshot(using: str = DEFAULT_DB_ALIAS):
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield True
+
+
+def install_triggers_of_state(apps, schema_editor) -> None:
+    """A migration step (RunPython) that reinstalls every registered collection's triggers on the
+    tables as the migration's state has them, inside the migration's transaction."""
+    from syncapi.registry import registry
+
+    connection = schema_editor.connection
+    install_base(connection)
+    for collection in registry.collections():
+        meta = collection.model._meta
+        try:
+            model = apps.get_model(meta.app_label, meta.model_name)
+        except LookupError:  # that app is not migrated this far: post_migrate installs them
+            continue
+        if meta.db_table in connection.introspection.table_names():
+            install_table_triggers(connection, collection.name, model, collection.owner_field)
+
+
+def set_triggers_aside(apps, schema_editor) -> None:
+    """A migration step (RunPython) before one that rebuilds syncapi's own tables on SQLite.
+
+    SQLite rebuilds a table by renaming a copy into its place, and refuses while
+    triggers name the table being replaced: the synced tables' triggers are
+    dropped here and `install_triggers_of_state` puts them back, in the same
+    transaction (which holds the write lock, so no write happens in between).
+    On PostgreSQL the writers' lock is taken, for the same reason.
+    """
+    from syncapi.registry import registry
+
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        lock_versions(connection.alias)
+        return
+    with connection.cursor() as cursor:
+        for collection in registry.collections():
+            prefix = f"syncapi_{collection.model._meta.db_table}"
+            for suffix in ("ai", "au", "ad", "am"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {prefix}_{suffix}")

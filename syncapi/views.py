@@ -6,7 +6,6 @@ from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from syncapi import serializers as s
@@ -14,11 +13,13 @@ from syncapi.conf import sync_settings
 from syncapi.cursor import decode_cursor, encode_cursor
 from syncapi.encoding import compressed_response
 from syncapi.errors import InvalidBody, InvalidCredentials, InvalidLimit, PayloadTooLarge, TooManyMutations
+from syncapi.history import HistoryForked, history_fork_close
 from syncapi.models import SyncConfiguration
 from syncapi.push import Mutation, mutations_apply
 from syncapi.registry import registry
 from syncapi.selectors import changes_since, collection_get, config_get
 from syncapi.serialization import json_response
+from syncapi.throttling import LoginAddressThrottle, LoginUsernameThrottle
 from syncapi.tokens import token_create, token_revoke
 
 _ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 404)}
@@ -75,7 +76,11 @@ class PullView(APIView):
         limit = _parse_limit(request.query_params.get("limit"))
         raw_cursor = request.query_params.get("cursor")
         cursor = decode_cursor(raw_cursor, collection=target.name) if raw_cursor is not None else None
-        page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
+        try:
+            page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
+        except HistoryForked as fork:  # a backup was restored: every device downloads anew
+            history_fork_close(epoch=fork.epoch, version=fork.version)
+            page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
         response = json_response({
             "collection": page.collection, "upserts": page.upserts, "deletes": page.deletes,
             "cursor": encode_cursor(page.cursor), "has_more": page.has_more, "reset": page.reset,
@@ -131,8 +136,7 @@ class PushView(APIView):
 
 class LoginView(APIView):
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
 
     @extend_schema(
         request=s.LoginSerializer,

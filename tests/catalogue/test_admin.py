@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalogue.models import Category, Product
-from syncapi.models import SyncConfiguration
+from catalogue.models import NEGATIVE_STOCK, Category, Product
+from syncapi.models import RecordAlias, SyncConfiguration
 from tests.conftest import make_product
 
 pytestmark = pytest.mark.django_db
@@ -41,30 +41,55 @@ def test_product_search_by_sku_finds_only_that_product(admin_client, category):
     assert [p.pk for p in response.context["cl"].result_list] == [wanted.pk]
 
 
+def edit_in_list(admin_client, product, *, price: str, stock: str):
+    """Save one row of the product list's editable price and stock columns."""
+    form = {"TOTAL_FORMS": "1", "INITIAL_FORMS": "1", "MIN_NUM_FORMS": "0", "MAX_NUM_FORMS": "1000"}
+    row = {"id": str(product.pk), "price": price, "stock": stock}
+    data = {f"form-{k}": v for k, v in form.items()} | {f"form-0-{k}": v for k, v in row.items()}
+    return admin_client.post(PRODUCTS, {**data, "_save": "Save"})
+
+
 def test_list_editable_price_change_bumps_version(admin_client, category):
     product = make_product(category, price=Decimal("12.50"), stock=3)
     other = make_product(category)
     before, other_before = version_of(product), version_of(other)
 
-    response = admin_client.post(
-        PRODUCTS,
-        {
-            "form-TOTAL_FORMS": "1",
-            "form-INITIAL_FORMS": "1",
-            "form-MIN_NUM_FORMS": "0",
-            "form-MAX_NUM_FORMS": "1000",
-            "form-0-id": str(product.pk),
-            "form-0-price": "19.99",
-            "form-0-stock": "42",
-            "_save": "Save",
-        },
-    )
+    response = edit_in_list(admin_client, product, price="19.99", stock="42")
 
     assert response.status_code == 302
     product.refresh_from_db()
     assert (product.price, product.stock) == (Decimal("19.99"), 42)
     assert product.version > before
     assert version_of(other) == other_before
+
+
+def test_product_change_form_refuses_negative_stock(admin_client, category):
+    product = make_product(category, stock=3)
+    before = version_of(product)
+    data = {"sku": product.sku, "name": product.name, "description": "", "price": "12.50", "currency": "EUR"}
+
+    response = admin_client.post(
+        reverse("admin:catalogue_product_change", args=[product.pk]),
+        {**data, "stock": "-2", "category": str(category.pk), "is_active": "on", "_save": "Save"},
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors == {"stock": [NEGATIVE_STOCK]}
+    assert NEGATIVE_STOCK in response.content.decode()
+    product.refresh_from_db()
+    assert product.stock == 3
+    assert version_of(product) == before
+
+
+def test_list_editable_refuses_negative_stock(admin_client, category):
+    product = make_product(category, stock=3)
+
+    response = edit_in_list(admin_client, product, price="12.50", stock="-1")
+
+    assert response.status_code == 200
+    assert response.context["cl"].formset.errors == [{"stock": [NEGATIVE_STOCK]}]
+    product.refresh_from_db()
+    assert product.stock == 3
 
 
 @pytest.mark.parametrize(("action", "active_before"), [("deactivate", True), ("activate", False)])
@@ -132,3 +157,13 @@ def test_sync_configuration_saves_unchecked_sync_on_online(admin_client):
     config = SyncConfiguration.objects.get(pk=1)
     assert config.sync_on_online is False
     assert (config.sync_on_login, config.sync_on_resume, config.retry_on_error) == (True, True, True)
+
+
+def test_record_alias_admin_lists_aliases_read_only(admin_client, admin_user):
+    RecordAlias.objects.create(collection="favourites", alias_id="mine", record_id="the-server-id", owner=admin_user)
+
+    response = admin_client.get(reverse("admin:syncapi_recordalias_changelist"))
+
+    assert response.status_code == 200
+    assert "the-server-id" in response.content.decode()
+    assert admin_client.get(reverse("admin:syncapi_recordalias_add")).status_code == 403

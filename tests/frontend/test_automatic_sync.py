@@ -19,6 +19,9 @@ from tests.frontend.browser import (
     wait_until,
 )
 
+# The client's behaviour, which the server's database does not change: the SQLite run only.
+pytestmark = pytest.mark.once
+
 PERIODIC = "offline-sync-periodic"
 
 

@@ -2,8 +2,13 @@
 
 import dataclasses
 
+import pytest
+
 import frontend.views
 from tests.frontend.browser import poll, wait_until
+
+# The client's behaviour, which the server's database does not change: the SQLite run only.
+pytestmark = pytest.mark.once
 
 
 def test_a_new_release_offers_an_update_and_reloads_into_it(app, monkeypatch):

@@ -1,6 +1,11 @@
 """What the browser keeps: authenticated API answers never land in Cache Storage."""
 
+import pytest
+
 from tests.frontend.browser import signed_in, sync
+
+# The client's behaviour, which the server's database does not change: the SQLite run only.
+pytestmark = pytest.mark.once
 
 CACHED_URLS = """async () => {
   const urls = [];

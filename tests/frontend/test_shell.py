@@ -18,6 +18,9 @@ from PIL import Image
 from frontend.views import release_id
 from tests.frontend.browser import ACTIVE, CONTROLLED, poll_async, sync, wait_until
 
+# The client's behaviour, which the server's database does not change: the SQLite run only.
+pytestmark = pytest.mark.once
+
 STRICT_POLICY = {
     "default-src": {"'self'"},
     "script-src": {"'self'"},

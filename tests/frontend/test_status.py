@@ -1,9 +1,13 @@
 """The status area in real Chromium: the sync progress bar."""
 
+import pytest
 from django.core.management import call_command
 
 from catalogue.models import Product
 from tests.frontend.browser import local_products, open_app, poll, wait_for_log, wait_until
+
+# The client's behaviour, which the server's database does not change: the SQLite run only.
+pytestmark = pytest.mark.once
 
 PROGRESS = """() => {
     const bar = document.querySelector('#sync-progress');

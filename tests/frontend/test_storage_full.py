@@ -5,6 +5,8 @@ write of a pulled page throws the browser's QuotaExceededError, as IndexedDB
 does when the origin's quota is used up.
 """
 
+import pytest
+
 from catalogue.models import Favourite, Product
 from tests.frontend.browser import (
     idb_count,
@@ -17,6 +19,9 @@ from tests.frontend.browser import (
     wait_idle,
     wait_until,
 )
+
+# The client's behaviour, which the server's database does not change: the SQLite run only.
+pytestmark = pytest.mark.once
 
 FILL_DISK = """() => {
     self.__put = self.__put ?? IDBObjectStore.prototype.put;

@@ -1,10 +1,16 @@
 """Contract tests of the device-token authentication (PROTOCOL.md, "Authentication")."""
 
+import io
 import time
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.management.commands import changepassword
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from catalogue.models import Favourite
@@ -12,6 +18,7 @@ from syncapi import tokens
 from syncapi.conf import sync_settings
 from syncapi.errors import MESSAGES, InvalidCredentials, InvalidToken
 from syncapi.models import DeviceToken
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +224,79 @@ def test_tokens_are_stored_hashed(api, user):
     assert len(rows) == 1
     for value in rows[0].values():
         assert raw not in str(value)
+
+
+# --- Revocation when the account changes ----------------------------------------------------
+
+PULL_URL = "/api/sync/pull/favourites/"
+NEW_PASSWORD = "a-new-passphrase-7"
+
+
+def change_with_set_password(user, monkeypatch) -> None:
+    user.set_password(NEW_PASSWORD)
+    user.save()
+
+
+def change_with_changepassword_command(user, monkeypatch) -> None:
+    monkeypatch.setattr(changepassword.Command, "_get_pass", lambda self, prompt="": NEW_PASSWORD)
+    call_command("changepassword", user.get_username(), stdout=io.StringIO())
+
+
+def change_in_the_admin(user, monkeypatch) -> None:
+    admin = get_user_model().objects.create_superuser("root", password="root-password-1")
+    browser = Client()
+    browser.force_login(admin)
+    response = browser.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302, response.content
+
+
+@pytest.mark.parametrize(
+    "change",
+    [change_with_set_password, change_with_changepassword_command, change_in_the_admin],
+    ids=["set_password", "changepassword", "admin"],
+)
+def test_a_password_change_revokes_every_device_token_of_the_user(user, other_user, change, monkeypatch):
+    phone, laptop, bobs_phone = client_for(user), client_for(user), client_for(other_user)
+    assert phone.get(PULL_URL).status_code == 200
+
+    change(user, monkeypatch)
+
+    assert_unauthorized(phone.get(PULL_URL), InvalidToken.default_code)
+    assert_unauthorized(laptop.get(PULL_URL), InvalidToken.default_code)
+    assert not DeviceToken.objects.filter(user=user, revoked_at__isnull=True).exists()
+    assert bobs_phone.get(PULL_URL).status_code == 200
+    # The new password signs in again.
+    fresh = logged_in_token(APIClient(), {"username": "alice", "password": NEW_PASSWORD})
+    assert bearer(fresh).get(PULL_URL).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "save",
+    [lambda user: user.save(), lambda user: user.save(update_fields=["is_active"])],
+    ids=["save", "save-is_active-only"],
+)
+def test_deactivating_a_user_revokes_their_device_tokens_for_good(user, other_user, save):
+    phone, bobs_phone = client_for(user), client_for(other_user)
+
+    user.is_active = False
+    save(user)
+    assert_unauthorized(phone.get(PULL_URL), InvalidToken.default_code)
+
+    # Active again, the user signs in anew: the old device tokens stay revoked.
+    user.is_active = True
+    user.save()
+    assert_unauthorized(phone.get(PULL_URL), InvalidToken.default_code)
+    assert bobs_phone.get(PULL_URL).status_code == 200
+
+
+def test_saving_a_user_without_changing_the_password_keeps_their_tokens(user):
+    phone = client_for(user)
+
+    user.first_name = "Alice"
+    user.save()
+    user.save(update_fields=["last_login"])
+
+    assert phone.get(PULL_URL).status_code == 200

@@ -1,16 +1,23 @@
 """Contract tests of POST /api/sync/push/ (PROTOCOL.md), over HTTP."""
 
 import dataclasses
+import json
+import urllib.request
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError
+from django.utils import timezone
 
-from catalogue.models import Category, Favourite, Product
+from catalogue.models import NEGATIVE_STOCK, Category, Favourite, Product
 from catalogue.serializers import ProductWriteSerializer
-from syncapi.models import Tombstone
+from syncapi.conf import sync_settings
+from syncapi.models import RecordAlias, Tombstone
 from syncapi.registry import registry
+from syncapi.services import tombstones_purge
+from syncapi.tokens import token_create
 from tests.conftest import client_for, make_product
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +99,12 @@ def db_state() -> dict:
 @pytest.fixture
 def products(category):
     return [make_product(category) for _ in range(4)]
+
+
+@pytest.fixture
+def favourited_elsewhere(user, product):
+    """`product` already favourited by `user` on another device: the server's record (X1)."""
+    return Favourite.objects.create(user=user, product=product)
 
 
 @pytest.fixture
@@ -262,6 +275,43 @@ def test_push_merge_with_current_base_version_applies_all_fields(staff_api, prod
     assert result["record"]["name"] == "Renamed"
     assert result["record"]["stock"] == 11
     assert result["record"]["version"] == state["version"]
+
+
+def test_push_merge_applies_a_field_the_client_and_the_server_both_saw_null(staff_api, category):
+    product = make_product(None, price=Decimal("20.00"))
+    seen_version = version_of(product)
+    product.price = Decimal("21.00")  # another field changed on the server: the version moved on
+    product.save()
+
+    body = push(
+        staff_api,
+        [product_upsert(1, product, {"category_id": str(category.id)}, seen_version, base={"category_id": None})],
+    )
+
+    [result] = body["results"]
+    assert result["status"] == "applied"
+    assert "fields" not in result
+    assert Product.objects.get(pk=product.pk).category_id == category.id
+    assert result["record"]["category_id"] == str(category.id)
+
+
+@pytest.mark.parametrize(("seen_set", "server_set"), [(False, True), (True, False)], ids=["null-seen", "null-now"])
+def test_push_merge_null_against_a_value_is_still_a_conflict(staff_api, category, seen_set, server_set):
+    garden = Category.objects.create(name="Garden", position=2)
+    product = make_product(category if seen_set else None)
+    seen_version = version_of(product)
+    product.category = category if server_set else None  # changed on the server after the client saw it
+    product.save()
+    seen = str(category.id) if seen_set else None
+
+    mutation = product_upsert(1, product, {"category_id": str(garden.id)}, seen_version, base={"category_id": seen})
+
+    body = push(staff_api, [mutation])
+
+    [result] = body["results"]
+    assert result["status"] == "conflict"
+    assert result["fields"] == ["category_id"]
+    assert Product.objects.get(pk=product.pk).category_id == (category.id if server_set else None)
 
 
 def test_push_server_wins_answers_conflict_and_applies_nothing(staff_api, product, server_wins_products):
@@ -458,6 +508,23 @@ def test_push_cannot_take_over_another_users_favourite_id_by_creating_it(user_ap
     assert db_state() == before
 
 
+@pytest.mark.parametrize("existing", [True, False], ids=["update", "create"])
+def test_push_negative_stock_is_rejected_as_invalid(staff_api, product, existing):
+    if existing:
+        mutation = product_upsert(1, product, {"stock": -1}, version_of(product))
+    else:
+        data = {"sku": "BACKORDER-1", "name": "Backordered", "price": "1.00", "stock": -4}
+        mutation = product_upsert(1, new_id(), data, None)
+    before = db_state()
+
+    body = push(staff_api, [mutation])
+
+    [result] = body["results"]
+    assert (result["status"], result.get("code")) == ("rejected", "invalid")
+    assert result["errors"] == {"stock": [NEGATIVE_STOCK]}
+    assert db_state() == before
+
+
 def test_push_update_of_a_deleted_product_is_not_found(staff_api, product):
     seen_version = version_of(product)
     product_id = str(product.id)
@@ -543,3 +610,139 @@ def test_push_a_mutation_failing_on_a_database_constraint_leaves_nothing_and_lat
     assert body["results"][0]["code"] == "invalid"
     assert product_state(failing) == before
     assert body["results"][1]["record"]["price"] == "66.00"
+
+
+# --- Client ids merged into another record (aliases) -----------------------------------------
+
+
+def test_push_favourite_then_unfavourite_in_one_push_removes_the_favourite_it_was_merged_into(
+    user_api, user, product, favourited_elsewhere
+):
+    mine = new_id()  # this device's id (X2) for a favourite the server already has as X1
+
+    body = push(user_api, [fav_upsert(1, mine, product), fav_delete(2, mine)])
+
+    assert statuses(body) == ["applied", "applied"]
+    assert not Favourite.objects.filter(user=user, product=product).exists()
+    upserted, deleted = body["results"]
+    assert upserted["record"]["id"] == upserted["record_id"] == str(favourited_elsewhere.id)
+    assert deleted["record"] is None
+    assert deleted["record_id"] == str(favourited_elsewhere.id)  # the id the client should drop
+
+
+def test_push_unfavourite_in_a_later_push_removes_the_favourite_it_was_merged_into(
+    user_api, user, product, favourited_elsewhere
+):
+    mine = new_id()
+    first = push(user_api, [fav_upsert(1, mine, product)])
+    assert first["results"][0]["record"]["id"] == str(favourited_elsewhere.id)
+    cursor = user_api.get("/api/sync/pull/favourites/").json()["cursor"]
+
+    body = push(user_api, [fav_delete(2, mine)])
+
+    assert statuses(body) == ["applied"]
+    assert not Favourite.objects.filter(user=user, product=product).exists()
+    page = user_api.get("/api/sync/pull/favourites/", {"cursor": cursor}).json()
+    assert page["deletes"] == [str(favourited_elsewhere.id)]  # how the client learns of it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_push_over_http_favourite_then_unfavourite_removes_the_favourite_it_was_merged_into(
+    live_server, user, product, favourited_elsewhere
+):
+    raw, _ = token_create(user=user, device_name="http")
+    mine = new_id()
+    payload = {"client_id": CLIENT_ID, "mutations": [fav_upsert(1, mine, product), fav_delete(2, mine)]}
+    request = urllib.request.Request(
+        live_server.url + PUSH_URL,
+        data=json.dumps(payload).encode(),
+        headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+        method="POST",
+    )
+
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.loads(response.read())
+
+    assert statuses(body) == ["applied", "applied"]
+    assert not Favourite.objects.filter(user=user, product=product).exists()
+    assert body["results"][1]["record_id"] == str(favourited_elsewhere.id)
+
+
+def test_push_update_naming_a_merged_id_changes_the_record_it_was_merged_into(user_api, user, products):
+    theirs = Favourite.objects.create(user=user, product=products[0])
+    mine = new_id()
+    push(user_api, [fav_upsert(1, mine, products[0])])
+
+    body = push(user_api, [fav_upsert(2, mine, products[1])])
+
+    [result] = body["results"]
+    assert result["status"] == "applied"
+    assert list(Favourite.objects.filter(user=user).values_list("pk", "product_id")) == [(theirs.pk, products[1].pk)]
+    assert result["record"]["id"] == result["record_id"] == str(theirs.id)
+    assert result["record"]["product_id"] == str(products[1].id)
+
+
+def test_push_mutation_naming_a_merged_id_follows_the_conflict_policy(user_api, user, product, monkeypatch):
+    collection = dataclasses.replace(registry.get("favourites"), conflict_policy="server_wins")
+    monkeypatch.setitem(registry._collections, "favourites", collection)
+    theirs = Favourite.objects.create(user=user, product=product)
+    mine = new_id()
+
+    # The client never saw X1's version: under server_wins its delete is a conflict.
+    body = push(user_api, [fav_upsert(1, mine, product), fav_delete(2, mine)])
+
+    assert statuses(body) == ["applied", "conflict"]
+    assert body["results"][1]["record"]["id"] == str(theirs.id)
+    assert Favourite.objects.filter(pk=theirs.pk).exists()
+
+    body = push(user_api, [fav_delete(3, mine, base_version=body["results"][1]["record"]["version"])])
+
+    assert statuses(body) == ["applied"]
+    assert not Favourite.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("op", ["upsert", "delete"])
+def test_push_cannot_use_another_users_alias(user_api, other_api, user, other_user, products, op):
+    alices = Favourite.objects.create(user=user, product=products[0])
+    alias = new_id()
+    push(user_api, [fav_upsert(1, alias, products[0])])
+    Favourite.objects.create(user=other_user, product=products[0])  # bob's own favourite of the same product
+    mutation = fav_upsert(1, alias, products[1]) if op == "upsert" else fav_delete(1, alias)
+    before = db_state()
+
+    body = push(other_api, [mutation])
+
+    [result] = body["results"]
+    assert (result["status"], result.get("code")) == ("rejected", "forbidden")
+    assert "record_id" not in result
+    assert db_state() == before
+    assert statuses(push(user_api, [fav_delete(2, alias)])) == ["applied"]  # still alice's
+    assert not Favourite.objects.filter(pk=alices.pk).exists()
+
+
+def test_push_merged_id_names_itself_again_once_its_record_is_gone(user_api, user, products):
+    theirs = Favourite.objects.create(user=user, product=products[0])
+    mine = new_id()
+    push(user_api, [fav_upsert(1, mine, products[0])])
+    theirs.delete()  # unfavourited on the other device
+
+    body = push(user_api, [fav_delete(2, mine), fav_upsert(3, mine, products[0])])
+
+    assert statuses(body) == ["applied", "applied"]
+    assert "record_id" not in body["results"][1]
+    assert body["results"][1]["record"]["id"] == mine
+    assert list(Favourite.objects.filter(user=user).values_list("pk", flat=True)) == [uuid.UUID(mine)]
+    assert not RecordAlias.objects.filter(alias_id=mine).exists()
+
+
+def test_tombstones_purge_forgets_aliases_past_the_retention_period(user, other_user):
+    retention = timedelta(days=sync_settings.TOMBSTONE_RETENTION_DAYS)
+    old, recent = new_id(), new_id()
+    for alias, owner, age in [(old, user, retention + timedelta(hours=1)), (recent, other_user, retention / 2)]:
+        RecordAlias.objects.create(
+            collection="favourites", alias_id=alias, record_id=new_id(), owner=owner, created_at=timezone.now() - age
+        )
+
+    tombstones_purge()
+
+    assert list(RecordAlias.objects.values_list("alias_id", flat=True)) == [recent]

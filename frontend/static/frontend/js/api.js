@@ -6,18 +6,64 @@
 
 import { SyncError } from './errors.js';
 
+/**
+ * Per session token, the controller that cuts its requests short in this
+ * context once the session ends (`abortSession`); aborted ones are kept, so
+ * that a request made later with the token fails at once.
+ * @type {Map<string, AbortController>}
+ */
+const sessions = new Map();
+
+/**
+ * Cut short every request of this context made with `token`, now and later,
+ * except the one that revokes it (`logout`): its session is ending (a sign-out).
+ * Their promises reject with `reason`.
+ * @param {string} token
+ * @param {SyncError} reason
+ */
+export function abortSession(token, reason) {
+  if (!sessions.has(token)) sessions.set(token, new AbortController());
+  sessions.get(token).abort(reason);
+}
+
+/**
+ * @returns {AbortSignal|undefined} what cuts a request short: `signal`, the end of `token`'s
+ *   session, either (`signal` alone where `AbortSignal.any` is missing: the engine's requests
+ *   pass one; only a push, made by outbox.js, relies on the session's)
+ */
+function requestSignal(signal, token) {
+  if (!token) return signal;
+  if (!sessions.has(token)) sessions.set(token, new AbortController());
+  const session = sessions.get(token).signal;
+  if (!signal) return session;
+  return AbortSignal.any?.([signal, session]) ?? signal;
+}
+
+/**
+ * A failed fetch or body read as a SyncError: the abort's reason if it was
+ * cut short (a SyncError, see `abortSession`), else `network`.
+ */
+function failure(error) {
+  return error instanceof SyncError ? error : new SyncError('network', { cause: String(error) });
+}
+
 /** A response body being read (`text()`, `blob()`); a connection lost meanwhile is a `network` SyncError. */
 function readBody(reading) {
-  return reading.catch((error) => { throw new SyncError('network', { cause: String(error) }); });
+  return reading.catch((error) => { throw failure(error); });
 }
 
 /**
  * @param {string} path
- * @param {{method?: string, token?: string|null, body?: object, raw?: boolean, cache?: RequestCache}} [options]
+ * @param {{method?: string, token?: string|null, body?: object, raw?: boolean, cache?: RequestCache,
+ *          signal?: AbortSignal, revoking?: boolean}} [options]
  *   `raw`: answer a successful response itself, its body unread; `cache`: the HTTP cache mode
- *   (`no-store` unless the response never changes)
+ *   (`no-store` unless the response never changes); `signal`: aborts the request (its reason,
+ *   a SyncError, is thrown); `revoking`: the request revokes `token`, so its session's end does
+ *   not cut it short
  */
-async function request(path, { method = 'GET', token = null, body, raw = false, cache = 'no-store' } = {}) {
+async function request(path, {
+  method = 'GET', token = null, body, raw = false, cache = 'no-store', signal, revoking = false,
+} = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -29,9 +75,10 @@ async function request(path, { method = 'GET', token = null, body, raw = false, 
       body: body === undefined ? undefined : JSON.stringify(body),
       cache,
       credentials: 'omit',
+      signal: requestSignal(signal, revoking ? null : token),
     });
   } catch (error) {
-    throw new SyncError('network', { cause: String(error) });
+    throw failure(error);
   }
   if (response.status >= 500) throw new SyncError('server', { status: response.status });
   if (raw && response.ok) return response;
@@ -46,9 +93,13 @@ async function request(path, { method = 'GET', token = null, body, raw = false, 
   return parsed;
 }
 
-/** GET /api/sync/config/ */
-export function getConfig(token) {
-  return request('/api/sync/config/', { token });
+/**
+ * GET /api/sync/config/
+ * @param {string|null} token
+ * @param {{signal?: AbortSignal}} [options] here and below: `signal` aborts the request
+ */
+export function getConfig(token, { signal } = {}) {
+  return request('/api/sync/config/', { token, signal });
 }
 
 /** Response header of a pulled page: how many records it upserts (this server's extension). */
@@ -67,10 +118,10 @@ const BLOB_MIN_BYTES = 256 * 1024;
  * @returns {Promise<{body: Blob|string, upserts: number|null}>} the page's JSON — a Blob if
  *   large, else its text — and its count of upserts if the server says (null if not)
  */
-export async function pull(collection, cursor, limit, token) {
+export async function pull(collection, cursor, limit, token, { signal } = {}) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (cursor) params.set('cursor', cursor);
-  const response = await request(`/api/sync/pull/${encodeURIComponent(collection)}/?${params}`, { token, raw: true });
+  const response = await request(`/api/sync/pull/${encodeURIComponent(collection)}/?${params}`, { token, raw: true, signal });
   const upserts = Number.parseInt(response.headers.get(UPSERTS_HEADER) ?? '', 10);
   const length = Number.parseInt(response.headers.get('Content-Length') ?? '', 10);
   // A compressed page's Content-Length is that of its compressed bytes: a Blob from a fifth of the threshold.
@@ -86,9 +137,9 @@ export async function pull(collection, cursor, limit, token) {
  *            parts: SnapshotPart[]}} Snapshot
  * @returns {Promise<Snapshot|null>}
  */
-export async function getSnapshot(collection, token) {
+export async function getSnapshot(collection, token, { signal } = {}) {
   try {
-    return await request(`/api/sync/snapshot/${encodeURIComponent(collection)}/`, { token });
+    return await request(`/api/sync/snapshot/${encodeURIComponent(collection)}/`, { token, signal });
   } catch (error) {
     if (error.code === 'no_snapshot' || error.code === 'not_found') return null; // none now, or an older server
     throw error;
@@ -100,9 +151,9 @@ export async function getSnapshot(collection, token) {
  * null if it cannot say (an older server, no network).
  * @returns {Promise<Record<string, Snapshot>|null>}
  */
-export async function getSnapshots(token) {
+export async function getSnapshots(token, { signal } = {}) {
   try {
-    return (await request('/api/sync/snapshot/', { token })).snapshots;
+    return (await request('/api/sync/snapshot/', { token, signal })).snapshots;
   } catch {
     return null;
   }
@@ -115,8 +166,8 @@ export async function getSnapshots(token) {
  * @returns {Promise<Blob>}
  * @throws {SyncError} `snapshot_part_not_found` once the server no longer keeps it
  */
-export async function getSnapshotPart(url) {
-  const response = await request(url, { raw: true, cache: 'default' });
+export async function getSnapshotPart(url, { signal } = {}) {
+  const response = await request(url, { raw: true, cache: 'default', signal });
   return readBody(response.blob());
 }
 
@@ -130,7 +181,7 @@ export function login(username, password, deviceName = '') {
   return request('/api/auth/login/', { method: 'POST', body: { username, password, device_name: deviceName } });
 }
 
-/** POST /api/auth/logout/ (revokes this device's token) */
+/** POST /api/auth/logout/ (revokes this device's token; made also once its session has ended here) */
 export function logout(token) {
-  return request('/api/auth/logout/', { method: 'POST', token });
+  return request('/api/auth/logout/', { method: 'POST', token, revoking: true });
 }

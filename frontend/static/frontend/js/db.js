@@ -8,7 +8,7 @@
  * @module db
  */
 
-import { toSyncError } from './errors.js';
+import { SyncError, toSyncError } from './errors.js';
 
 const DB_NAME = 'offline-sync';
 const DB_VERSION = 1;
@@ -82,6 +82,23 @@ function collectionRange(collection) {
   return IDBKeyRange.bound([collection, -Infinity], [collection, Infinity]);
 }
 
+/**
+ * Writes of a user's own data (pages, cursors and snapshot downloads of
+ * user-scoped collections) take an `owner`: the token of the session the
+ * sync fetched them under. Such a write is refused, with a SyncError
+ * `session_ended`, unless that session is still the signed-in one (`auth`),
+ * read in the write's own transaction: a sign-out removes `auth` in the
+ * transaction that wipes the user's data, so it comes wholly before the
+ * write (refused) or wholly after it (wiped). Any context's sync is held
+ * to it, the worker's too. `owner` undefined: data of no user, written as is.
+ * @typedef {{owner?: string|null}} WriteFor
+ */
+async function checkOwner(meta, owner) {
+  if (owner === undefined) return;
+  const auth = await requestValue(meta.get('auth'));
+  if ((auth?.token ?? null) !== owner) throw new SyncError('session_ended');
+}
+
 // --- meta --------------------------------------------------------------------------------
 
 /** @returns {Promise<any>} the value stored under `key`, or undefined */
@@ -89,9 +106,15 @@ export function getMeta(key) {
   return inTransaction([META], 'readonly', ({ meta }) => requestValue(meta.get(key)));
 }
 
-/** Store a small value under `key`. */
-export function setMeta(key, value) {
-  return inTransaction([META], 'readwrite', ({ meta }) => { meta.put(value, key); });
+/**
+ * Store a small value under `key`.
+ * @param {WriteFor} [options]
+ */
+export function setMeta(key, value, { owner } = {}) {
+  return inTransaction([META], 'readwrite', async ({ meta }) => {
+    await checkOwner(meta, owner);
+    meta.put(value, key);
+  });
 }
 
 /**
@@ -116,9 +139,11 @@ export function updateMeta(key, update) {
  * @param {{blob?: Blob, text?: string, reset: boolean, cursor: string, seq: number}} page
  *   the page's JSON as the server sent it, `blob` (stored by reference, not
  *   copied into a serialized value) or `text`; `reset` drops the collection's earlier segments first.
+ * @param {WriteFor} [options]
  */
-export function writePage(collection, { cursor, ...segment }) {
-  return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
+export function writePage(collection, { cursor, ...segment }, { owner } = {}) {
+  return inTransaction([META, SEGMENTS], 'readwrite', async ({ meta, segments }) => {
+    await checkOwner(meta, owner);
     const { seq, reset } = segment;
     if (reset) segments.delete(collectionRange(collection));
     segments.put({ ...segment, collection });
@@ -137,10 +162,11 @@ export function writePage(collection, { cursor, ...segment }) {
  * @param {string} collection
  * @param {{seq: number, reset: boolean, format: string, blob: Blob}|null} segment null: only the
  *   cursor of a snapshot without parts (`reset`: the collection is empty)
- * @param {{sha256?: string, cursor: string|null, reset?: boolean}} part `cursor`: only with the last part
+ * @param {{sha256?: string, cursor: string|null, reset?: boolean} & WriteFor} part `cursor`: only with the last part
  */
-export function writeSnapshotPart(collection, segment, { sha256, cursor, reset = false }) {
+export function writeSnapshotPart(collection, segment, { sha256, cursor, reset = false, owner }) {
   return inTransaction([META, SEGMENTS], 'readwrite', async ({ meta, segments }) => {
+    await checkOwner(meta, owner);
     if (segment?.reset || reset) segments.delete(collectionRange(collection));
     if (segment) {
       segments.put({ ...segment, collection });
@@ -183,9 +209,11 @@ export function countSegments(collection) {
 /**
  * Replace a collection's segments by `texts` (compaction), numbered from `firstSeq`;
  * the first one resets, so readers following segments start over.
+ * @param {WriteFor} [options]
  */
-export function replaceSegments(collection, texts, firstSeq) {
-  return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
+export function replaceSegments(collection, texts, firstSeq, { owner } = {}) {
+  return inTransaction([META, SEGMENTS], 'readwrite', async ({ meta, segments }) => {
+    await checkOwner(meta, owner);
     segments.delete(collectionRange(collection));
     texts.forEach((text, index) => segments.put({ collection, seq: firstSeq + index, text, reset: index === 0 }));
     meta.put(firstSeq + texts.length - 1, `seq:${collection}`);
@@ -235,12 +263,21 @@ export function outboxCount() {
  * Record the server's answer to a push in one transaction: drop the answered
  * mutations, store the returned server records as a segment per collection,
  * and append conflicts and rejections for the UI.
+ *
+ * Only while the answered mutations are all still queued, else nothing is
+ * written (SyncError `session_ended`): the outbox loses mutations only to
+ * a push's answer (one push at a time, under the sync lock) and to a
+ * sign-out, in the transaction that removes `auth`, and mutation ids are
+ * never reused; so an answer that finds them gone was fetched for a session
+ * that has ended, and its records and conflicts are that user's.
  * @param {{done: number[], records: Map<string, {upserts: object[], deletes: string[]}>,
  *          conflicts: object[], rejections: object[]}} outcome
  * @param {Map<string, number>} seqs next segment number per collection
  */
 export function recordPushOutcome({ done, records, conflicts, rejections }, seqs) {
   return inTransaction([META, SEGMENTS, OUTBOX], 'readwrite', async ({ meta, segments, outbox }) => {
+    const queued = await Promise.all(done.map((id) => requestValue(outbox.count(id))));
+    if (queued.some((count) => count === 0)) throw new SyncError('session_ended');
     for (const id of done) outbox.delete(id);
     for (const [collection, change] of records) {
       segments.put({ collection, seq: seqs.get(collection), text: JSON.stringify(change), reset: false });

@@ -2,7 +2,8 @@
  * The sync engine: runs a sync unit's stages (config, push, pull per
  * collection) in whichever context calls it — a page or the service worker —
  * one sync at a time across all of them (Web Locks), and reports what happens
- * to every open page (events + BroadcastChannel).
+ * to every open page (events + BroadcastChannel). A sign-out stops the sync
+ * running in any context (`endSession`) before it wipes the user's data.
  * @module engine
  */
 
@@ -31,6 +32,8 @@ const FRESH_PAGE_SIZE = 5000;
 const PARTS_IN_FLIGHT = 4;
 /** A collection with more stored segments than this is compacted after a sync. */
 const COMPACT_AFTER = 64;
+/** BroadcastChannel on which a sign-out asks the engines of the other contexts to stop their syncs. */
+const STOP_CHANNEL_NAME = 'offline-sync-stop';
 
 /**
  * Events, dispatched on the engine as CustomEvents and posted on the channel.
@@ -122,6 +125,32 @@ async function checked(blob, part) {
   return blob;
 }
 
+/** @returns {Promise<never>} rejected with the reason once `signal` aborts; never settles otherwise */
+function whenAborted(signal) {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
+ * The `owner` of what a sync stores for `collection` (see db.js): the token of the session it
+ * runs for if the collection is the user's own (user-scoped), else undefined (no one's data).
+ */
+function ownerOf(config, collection, token) {
+  return config.collections[collection]?.scope === 'user' ? token : undefined;
+}
+
+/**
+ * One run of a unit: what its stages share. Each run has its own, so that a run stopped by a
+ * sign-out, whose abandoned work winds down after the lock is released, shares nothing with
+ * the next one.
+ * @typedef {{unit: string, token: string|null, signal: AbortSignal, stats: SyncStats,
+ *            seqs: Map<string, number>, offers: Promise<Record<string, object>|null>}} Run
+ *   `signal`: aborted when a sign-out stops the run; `seqs`: last segment number per collection;
+ *   `offers`: the snapshots offered, asked at the start of the run
+ */
+
 export class SyncEngine extends EventTarget {
   /**
    * @param {{context?: 'page'|'worker', beforeComplete?: () => Promise<void>}} [options]
@@ -136,10 +165,12 @@ export class SyncEngine extends EventTarget {
     this.segmentChannel = new BroadcastChannel(SEGMENT_CHANNEL_NAME);
     /** Tags this engine's messages, so its own page does not hear them twice. */
     this.id = crypto.randomUUID();
-    /** @type {Promise<Record<string, object>|null>} the snapshots offered, asked at the start of a run */
-    this.offers = Promise.resolve(null);
-    /** @type {Map<string, number>} last segment number per collection, during a run */
-    this.seqs = new Map();
+    /** @type {Set<AbortController>} one per hold of the sync lock by this engine (`locked`) */
+    this.holds = new Set();
+    /** @type {Set<string>} sessions signed out while this engine lived: no sync runs for them any more */
+    this.ended = new Set();
+    this.stopChannel = new BroadcastChannel(STOP_CHANNEL_NAME);
+    this.stopChannel.addEventListener('message', ({ data }) => this.stop(data.token));
   }
 
   /** @fires SyncEngine#syncstart etc. */
@@ -154,7 +185,7 @@ export class SyncEngine extends EventTarget {
    * @returns {Promise<SyncStats>}
    */
   offlineDataSync(unit = 'all') {
-    return navigator.locks.request(LOCK_NAME, () => this.runUnit(unit));
+    return this.locked((signal) => this.runUnit(unit, signal));
   }
 
   /**
@@ -166,12 +197,13 @@ export class SyncEngine extends EventTarget {
    * @returns {Promise<SyncStats[]>}
    */
   drainQueue({ handOver = null } = {}) {
-    return navigator.locks.request(LOCK_NAME, async () => {
+    return this.locked(async (signal) => {
       const done = [];
       for (let unit = await nextUnit(); unit;) {
+        signal.throwIfAborted();
         await startUnit(unit);
         try {
-          done.push(await this.runUnit(unit));
+          done.push(await this.runUnit(unit, signal));
         } catch (error) {
           await abandonUnit();
           throw error;
@@ -184,9 +216,69 @@ export class SyncEngine extends EventTarget {
     });
   }
 
-  /** Time one stage as a User Timing measure `offline-sync:<unit>:<stage>`. */
-  async stage(unit, stage, work) {
-    const name = `offline-sync:${unit}:${stage}`;
+  /**
+   * Run `work` under the sync lock, with a signal that `stop` aborts.
+   * @template T
+   * @param {(signal: AbortSignal) => Promise<T>} work
+   * @returns {Promise<T>}
+   */
+  locked(work) {
+    return navigator.locks.request(LOCK_NAME, async () => {
+      const hold = new AbortController();
+      this.holds.add(hold);
+      try {
+        return await work(hold.signal);
+      } finally {
+        this.holds.delete(hold);
+      }
+    });
+  }
+
+  /**
+   * Stop the syncs this engine runs, because session `token` ends (a sign-out
+   * waits for the lock): their requests are aborted and their stages
+   * abandoned, so the lock is released at once; they fail with
+   * `session_ended`. What an abandoned stage still does stores nothing: the
+   * engine checks the run's signal before each write, and db.js refuses
+   * writes of the user's data once the session has ended. No sync runs here
+   * for that session again.
+   * @param {string|null} token
+   */
+  stop(token) {
+    if (token) {
+      this.ended.add(token);
+      api.abortSession(token, new SyncError('session_ended')); // also a push in flight (outbox.js)
+    }
+    for (const hold of this.holds) hold.abort(new SyncError('session_ended'));
+  }
+
+  /**
+   * End session `token` on this device (a sign-out): stop the sync running
+   * in any context — this engine's at once, the worker's and other pages'
+   * through the stop channel — then run `wipe` under the sync lock, once the
+   * stopped sync has let it go. Stopping rather than waiting: a sync on a
+   * slow network could hold the lock for minutes, and what it would store
+   * belongs to the session that ends.
+   * @param {string|null} token
+   * @param {() => Promise<void>} wipe
+   * @returns {Promise<boolean>} whether a sync was running (it was stopped; its unit is dropped
+   *   if `wipe` empties the queue)
+   */
+  async endSession(token, wipe) {
+    const running = (await navigator.locks.query()).held.some((lock) => lock.name === LOCK_NAME);
+    this.stop(token);
+    this.stopChannel.postMessage({ token }); // every other context (the sender does not hear it)
+    await navigator.locks.request(LOCK_NAME, wipe);
+    return running;
+  }
+
+  /**
+   * Time one stage as a User Timing measure `offline-sync:<unit>:<stage>`; none starts once the run is stopped.
+   * @param {Run} run
+   */
+  async stage(run, stage, work) {
+    run.signal.throwIfAborted();
+    const name = `offline-sync:${run.unit}:${stage}`;
     performance.mark(`${name}:start`);
     try {
       return await work();
@@ -196,8 +288,13 @@ export class SyncEngine extends EventTarget {
     }
   }
 
-  /** The stages of one unit; call under the lock. */
-  async runUnit(unit) {
+  /**
+   * One unit, with its events; call under the lock (`locked`).
+   * @param {string} unit
+   * @param {AbortSignal} signal the lock hold's: once aborted, the unit fails at once with its reason
+   * @returns {Promise<SyncStats>}
+   */
+  async runUnit(unit, signal) {
     const name = `offline-sync:${unit}`;
     const started = performance.now();
     performance.mark(`${name}:start`);
@@ -206,26 +303,12 @@ export class SyncEngine extends EventTarget {
     const stats = { unit, pushed: 0, applied: 0, conflicts: 0, rejected: 0, duplicates: 0, pages: 0, upserts: 0, deletes: 0, bytes: 0, durationMs: 0 };
     try {
       const token = (await db.getMeta('auth'))?.token ?? null;
-      // A replica that lacks a collection asks for the snapshots beside the configuration: a round trip less.
-      this.offers = (await this.lacksACollection()) ? api.getSnapshots(token) : Promise.resolve(null);
-      const config = await this.stage(unit, 'config', () => this.loadConfig(token));
-      await this.stage(unit, 'revoke', revokePending); // tokens of sign-outs made offline
-      const collections = config.units[unit];
-      if (!collections) throw new SyncError('unknown_unit', { unit });
-      this.seqs.clear();
-      for (const collection of Object.keys(config.collections)) {
-        this.seqs.set(collection, await db.lastSegmentSeq(collection));
-      }
-      if (token) await this.stage(unit, 'push', () => this.push(token, stats));
-      // Collections are independent (each stores its own pages and cursor): pulled at once, so that
-      // a small one does not hold up a large one's first page. All must end before the unit does.
-      const pulls = collections
-        .filter((collection) => config.collections[collection]?.scope !== 'user' || token)
-        .map((collection) => this.stage(unit, `pull:${collection}`, () => this.pull(unit, collection, config, token, stats)));
-      const failed = (await Promise.allSettled(pulls)).find((result) => result.status === 'rejected');
-      if (failed) throw failed.reason;
-      await db.setMeta('lastSync', { at: Date.now(), unit });
-      await this.beforeComplete?.().catch(() => {}); // retried by the next sync
+      if (this.ended.has(token)) throw new SyncError('session_ended');
+      /** @type {Run} */
+      const run = { unit, token, signal, stats, seqs: new Map(), offers: Promise.resolve(null) };
+      const work = this.stages(run);
+      work.catch(() => {}); // if stopped, abandoned: it fails at its next request or write
+      const config = await Promise.race([work, whenAborted(signal)]);
       stats.durationMs = performance.now() - started;
       this.emit('synccomplete', { unit, stats, config });
       return stats;
@@ -243,6 +326,36 @@ export class SyncEngine extends EventTarget {
   }
 
   /**
+   * The stages of one unit: config, revoke, push, pulls.
+   * @param {Run} run
+   * @returns {Promise<object>} the configuration
+   */
+  async stages(run) {
+    const { unit, token, signal } = run;
+    // A replica that lacks a collection asks for the snapshots beside the configuration: a round trip less.
+    if (await this.lacksACollection()) run.offers = api.getSnapshots(token, { signal });
+    const config = await this.stage(run, 'config', () => this.loadConfig(token, signal));
+    await this.stage(run, 'revoke', revokePending); // tokens of sign-outs not revoked yet (made offline)
+    const collections = config.units[unit];
+    if (!collections) throw new SyncError('unknown_unit', { unit });
+    for (const collection of Object.keys(config.collections)) {
+      run.seqs.set(collection, await db.lastSegmentSeq(collection));
+    }
+    if (token) await this.stage(run, 'push', () => this.push(run));
+    // Collections are independent (each stores its own pages and cursor): pulled at once, so that
+    // a small one does not hold up a large one's first page. All must end before the unit does.
+    const pulls = collections
+      .filter((collection) => config.collections[collection]?.scope !== 'user' || token)
+      .map((collection) => this.stage(run, `pull:${collection}`, () => this.pull(run, collection, config)));
+    const failed = (await Promise.allSettled(pulls)).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    signal.throwIfAborted();
+    await db.setMeta('lastSync', { at: Date.now(), unit });
+    await this.beforeComplete?.().catch(() => {}); // retried by the next sync
+    return config;
+  }
+
+  /**
    * @returns {Promise<boolean>} whether some collection that may start from a snapshot has
    *   neither a cursor nor a snapshot download to resume
    */
@@ -256,8 +369,9 @@ export class SyncEngine extends EventTarget {
   }
 
   /** Fetch the configuration, cache it, and start over if the schema changed. */
-  async loadConfig(token) {
-    const config = await api.getConfig(token);
+  async loadConfig(token, signal) {
+    const config = await api.getConfig(token, { signal });
+    signal.throwIfAborted();
     const known = await db.getMeta('schemaVersion');
     if (known !== undefined && known !== config.schema_version) {
       // Discard the replica, keep unsent changes: they are re-applied on top.
@@ -268,14 +382,27 @@ export class SyncEngine extends EventTarget {
     return config;
   }
 
-  nextSeq(collection) {
-    const seq = (this.seqs.get(collection) ?? 0) + 1;
-    this.seqs.set(collection, seq);
+  /**
+   * The next segment number of `collection` in `run`. Every write of a segment takes one
+   * first, so a stopped run fails here rather than store anything.
+   * @param {Run} run
+   */
+  nextSeq(run, collection) {
+    run.signal.throwIfAborted();
+    const seq = (run.seqs.get(collection) ?? 0) + 1;
+    run.seqs.set(collection, seq);
     return seq;
   }
 
-  async push(token, stats) {
-    const result = await pushOutbox({ clientId: await clientIdGet(), token, nextSeq: (c) => this.nextSeq(c) });
+  /**
+   * Send the outbox. Its answer is recorded only while the mutations it
+   * answers are still queued (db.js `recordPushOutcome`): a sign-out empties the outbox.
+   * @param {Run} run
+   */
+  async push(run) {
+    const { token, stats } = run;
+    const result = await pushOutbox({ clientId: await clientIdGet(), token, nextSeq: (c) => this.nextSeq(run, c) });
+    run.signal.throwIfAborted();
     stats.pushed += result.sent;
     stats.applied += result.applied;
     stats.duplicates += result.duplicates;
@@ -291,13 +418,16 @@ export class SyncEngine extends EventTarget {
    * A collection with no cursor starts from the server's snapshot if it
    * offers one (`downloadSnapshot`), then pulls ordinary pages from the
    * snapshot's cursor. The next page downloads while one is stored.
+   * @param {Run} run
    */
-  async pull(unit, collection, config, token, stats) {
+  async pull(run, collection, config) {
+    const { unit, token, signal } = run;
+    const owner = ownerOf(config, collection, token);
     let cursor = (await db.getMeta(`cursor:${collection}`)) ?? null;
     const progress = { unit, collection, pages: 0, expected: null };
     let limit = config.page_size;
     const fetchPage = (from) => {
-      const page = api.pull(collection, from, limit, token);
+      const page = api.pull(collection, from, limit, token, { signal });
       page.catch(() => {}); // awaited in turn; avoids an unhandled rejection if an earlier step fails first
       return { from, page };
     };
@@ -305,7 +435,7 @@ export class SyncEngine extends EventTarget {
     if (cursor === null && config.collections[collection]?.snapshot) {
       // The first page after the snapshot is asked for while its parts download: a round trip less.
       const ahead = (from) => { next = fetchPage(from); };
-      cursor = await this.stage(unit, `snapshot:${collection}`, () => this.downloadSnapshot(progress, token, stats, ahead));
+      cursor = await this.stage(run, `snapshot:${collection}`, () => this.downloadSnapshot(run, progress, owner, ahead));
     }
     let fresh = cursor === null;
     if (fresh) limit = Math.max(FRESH_PAGE_SIZE, config.page_size); // a download from scratch: large pages
@@ -313,18 +443,18 @@ export class SyncEngine extends EventTarget {
     while (next) {
       const page = await next.page;
       const body = await summarizePage(page);
-      next = body.has_more ? fetchPage(body.cursor) : null;
       const segment = {
-        collection, seq: this.nextSeq(collection), reset: fresh || body.reset,
+        collection, seq: this.nextSeq(run, collection), reset: fresh || body.reset,
         ...(typeof page.body === 'string' ? { text: page.body } : { blob: page.body }),
       };
-      await db.writePage(collection, { ...segment, cursor: body.cursor });
+      next = body.has_more ? fetchPage(body.cursor) : null;
+      await db.writePage(collection, { ...segment, cursor: body.cursor }, { owner });
       this.segmentChannel.postMessage(segment);
       fresh = false;
-      this.progress(progress, stats, { upserts: body.upserts, deletes: body.deletes.length,
+      this.progress(progress, run.stats, { upserts: body.upserts, deletes: body.deletes.length,
         bytes: page.body.size ?? page.body.length, hasMore: next !== null });
     }
-    if ((await db.countSegments(collection)) > COMPACT_AFTER) await this.compact(collection);
+    if ((await db.countSegments(collection)) > COMPACT_AFTER) await this.compact(run, collection, owner);
   }
 
   /** Count a stored page or part and report the sync's progress. */
@@ -348,29 +478,34 @@ export class SyncEngine extends EventTarget {
    * interrupted by a lost connection or a closed app resumes with the parts
    * still missing, from the same snapshot. If the server no longer keeps
    * its parts, it starts over from the current one.
+   * @param {Run} run
+   * @param {string|undefined} owner see `ownerOf`
    * @param {(cursor: string) => void} ahead called with the snapshot's cursor
    *   as soon as it is known, to start pulling what changed after it
    * @returns {Promise<string|null>} the cursor to pull from once every part
    *   is stored; null if the server offers no snapshot (pull from scratch)
    */
-  async downloadSnapshot(progress, token, stats, ahead) {
+  async downloadSnapshot(run, progress, owner, ahead) {
     const { collection } = progress;
+    const { token, signal } = run;
     let download = await db.getMeta(`snapshot:${collection}`);
     for (let attempt = 0; attempt < 2; attempt += 1) {
       if (!download) {
-        const offered = attempt === 0 ? await this.offers : null; // asked beside the configuration
-        const manifest = offered ? offered[collection] ?? null : await api.getSnapshot(collection, token);
+        const offered = attempt === 0 ? await run.offers : null; // asked beside the configuration
+        const manifest = offered ? offered[collection] ?? null : await api.getSnapshot(collection, token, { signal });
         if (!manifest || manifest.format !== SNAPSHOT_FORMAT) return null;
         download = { manifest, done: [] };
-        await db.setMeta(`snapshot:${collection}`, download);
+        signal.throwIfAborted();
+        await db.setMeta(`snapshot:${collection}`, download, { owner });
       }
       ahead(download.manifest.cursor);
       try {
-        return await this.snapshotParts(progress, download, stats);
+        return await this.snapshotParts(run, progress, owner, download);
       } catch (error) {
         if (error.code !== 'snapshot_part_not_found') throw error;
         download = null; // replaced since: the first part of the current one drops what was stored
-        await db.setMeta(`snapshot:${collection}`, undefined);
+        signal.throwIfAborted();
+        await db.setMeta(`snapshot:${collection}`, undefined, { owner });
       }
     }
     return null;
@@ -380,27 +515,32 @@ export class SyncEngine extends EventTarget {
    * Fetch, check and store the parts of `download` not stored yet, each as
    * soon as it arrives; the snapshot's cursor. When one fails, the parts
    * already on their way are still stored before the failure is thrown, so
-   * that a resumed download fetches no part twice.
+   * that a resumed download fetches no part twice (unless a sign-out stopped
+   * the run: then nothing more is stored).
+   * @param {Run} run
    */
-  async snapshotParts(progress, { manifest, done }, stats) {
+  async snapshotParts(run, progress, owner, { manifest, done }) {
     const { collection } = progress;
+    const { signal } = run;
     const stored = new Set(done);
     const waiting = manifest.parts.filter((part) => !stored.has(part.sha256));
     progress.expected = manifest.records;
     if (!waiting.length) { // a snapshot of no records
-      await db.writeSnapshotPart(collection, null, { cursor: manifest.cursor, reset: !manifest.parts.length });
+      signal.throwIfAborted();
+      await db.writeSnapshotPart(collection, null, { cursor: manifest.cursor, reset: !manifest.parts.length, owner });
       return manifest.cursor;
     }
     let writing = Promise.resolve();
     const store = (part, blob) => {
       writing = writing.then(async () => {
-        const segment = { collection, seq: this.nextSeq(collection), reset: stored.size === 0, format: SNAPSHOT_FORMAT,
-          blob };
+        const segment = { collection, seq: this.nextSeq(run, collection), reset: stored.size === 0,
+          format: SNAPSHOT_FORMAT, blob };
         stored.add(part.sha256);
         const last = stored.size === manifest.parts.length;
-        await db.writeSnapshotPart(collection, segment, { sha256: part.sha256, cursor: last ? manifest.cursor : null });
+        await db.writeSnapshotPart(collection, segment, { sha256: part.sha256, cursor: last ? manifest.cursor : null,
+          owner });
         this.segmentChannel.postMessage(segment);
-        this.progress(progress, stats, { upserts: part.records, deletes: 0, bytes: blob.size, hasMore: !last });
+        this.progress(progress, run.stats, { upserts: part.records, deletes: 0, bytes: blob.size, hasMore: !last });
       });
       return writing;
     };
@@ -408,7 +548,7 @@ export class SyncEngine extends EventTarget {
     const download = async () => {
       for (let part = waiting.shift(); part && !failure; part = waiting.shift()) {
         try {
-          await store(part, await checked(await api.getSnapshotPart(part.url), part));
+          await store(part, await checked(await api.getSnapshotPart(part.url, { signal }), part));
         } catch (error) {
           failure ??= error;
         }
@@ -419,15 +559,19 @@ export class SyncEngine extends EventTarget {
     return manifest.cursor;
   }
 
-  /** Rewrite a collection's many small segments as a few large ones. */
-  async compact(collection) {
+  /**
+   * Rewrite a collection's many small segments as a few large ones.
+   * @param {Run} run
+   * @param {string|undefined} owner see `ownerOf`
+   */
+  async compact(run, collection, owner) {
     const records = [...replaySegments(await withTexts(await db.readSegments(collection))).values()];
     const texts = [];
     for (let start = 0; start < records.length || start === 0; start += FRESH_PAGE_SIZE) {
       texts.push(JSON.stringify({ upserts: records.slice(start, start + FRESH_PAGE_SIZE), deletes: [] }));
     }
-    const first = this.seqs.get(collection) + 1;
-    await db.replaceSegments(collection, texts, first);
-    this.seqs.set(collection, first + texts.length - 1);
+    const first = this.nextSeq(run, collection);
+    await db.replaceSegments(collection, texts, first, { owner });
+    run.seqs.set(collection, first + texts.length - 1);
   }
 }

@@ -10,6 +10,7 @@ export const messages = {
   server: 'The server had a problem. The sync will be tried again.',
   not_authenticated: 'Sign in to sync your own data.',
   invalid_token: 'Your session has ended. Sign in again.',
+  session_ended: 'You signed out, so the sync that was running stopped.',
   quota_exceeded: 'This device is out of storage space. Free some space: your unsent changes are kept.',
   unknown_unit: 'There is no sync unit with this name.',
   invalid_response: 'The server sent an answer the app does not understand.',

@@ -76,7 +76,12 @@ export async function pushOutbox({ clientId, token, nextSeq }) {
       if (!mutation) continue;
       outcome.done.push(result.id);
       if (result.record) changesOf(mutation.collection).upserts.push(result.record);
-      else if (result.status === 'applied' && mutation.op === 'delete') changesOf(mutation.collection).deletes.push(mutation.record_id);
+      else if (result.status === 'applied' && mutation.op === 'delete') {
+        // Through an alias the server deleted the record it had merged this id into (`record_id`).
+        const deletes = changesOf(mutation.collection).deletes;
+        deletes.push(mutation.record_id);
+        if (result.record_id && result.record_id !== mutation.record_id) deletes.push(result.record_id);
+      }
       if (result.status === 'applied') stats.applied += 1;
       else if (result.status === 'duplicate') stats.duplicates += 1;
       else if (result.status === 'conflict') {

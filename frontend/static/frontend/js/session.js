@@ -6,8 +6,7 @@
 
 import * as api from './api.js';
 import * as db from './db.js';
-import { toSyncError } from './errors.js';
-import { revokeLater } from './revocations.js';
+import { revokeLater, revokePending } from './revocations.js';
 import { engine, signedIn, syncEvents, triggerOfflineDataSync } from './trigger.js';
 
 /** @returns {Promise<{token: string, user: {id: number, username: string, is_staff: boolean}}|undefined>} */
@@ -33,32 +32,29 @@ export function unsentChanges() {
 }
 
 /**
- * Sign out: revoke the token on the server and remove the user's data,
- * unsent changes included, from this device. Ask first if `unsentChanges()`
- * is not zero. Offline, the data leaves the device at once and the token is
- * revoked by the next sync (a background sync is queued for it).
+ * Sign out: remove the user's data, unsent changes included, from this
+ * device, and revoke the token on the server. Ask first if `unsentChanges()`
+ * is not zero.
+ *
+ * A sync running meanwhile, in any context, is stopped first (its requests
+ * aborted), and the data is wiped under the sync lock once it has let go,
+ * so nothing that sync fetched for this session is stored after the wipe;
+ * db.js refuses such writes besides. Offline, the data leaves the device at
+ * once and the token is revoked by the next sync (a background sync is
+ * queued for it, and for the catalogue if a sync was stopped).
  */
 export async function logout() {
-  const auth = await currentAuth();
-  let revokeWhenOnline = false;
-  if (auth?.token) {
-    try {
-      await api.logout(auth.token);
-    } catch (error) {
-      // Already revoked or expired: nothing left to do on the server.
-      if (toSyncError(error).retryable) {
-        await revokeLater(auth.token);
-        revokeWhenOnline = true;
-      }
-    }
-  }
+  const token = (await currentAuth())?.token ?? null;
+  // Remembered first: revoked below, or by the next sync if the server cannot be reached or the app closes.
+  if (token) await revokeLater(token);
   const config = await db.getMeta('config');
   const userCollections = Object.entries(config?.collections ?? { favourites: { scope: 'user' } })
     .filter(([, info]) => info.scope === 'user')
     .map(([name]) => name);
-  await db.wipeUserData(userCollections);
+  const stopped = await engine.endSession(token, () => db.wipeUserData(userCollections));
+  const unrevoked = token ? await revokePending() : 0;
   announce('signedout', {});
-  if (revokeWhenOnline) await triggerOfflineDataSync('catalogue');
+  if (unrevoked || stopped) await triggerOfflineDataSync('catalogue');
 }
 
 function announce(type, detail) {
