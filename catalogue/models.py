@@ -41,6 +41,10 @@ class Product(SyncedModel):
 
     class Meta:
         ordering = ["name"]
+        # Every write path, bulk and raw SQL too, not only the forms and the push serializer.
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="catalogue_product_stock_not_negative")
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.sku})"

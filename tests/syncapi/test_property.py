@@ -32,7 +32,7 @@ writes = st.one_of(
     st.tuples(st.just("create")),
     st.tuples(st.just("edit_name"), index, st.text(alphabet="abcxyz ", min_size=1, max_size=12)),
     st.tuples(st.just("edit_price"), index, st.integers(min_value=0, max_value=99_999)),
-    st.tuples(st.just("edit_stock"), index, st.integers(min_value=-5, max_value=500)),
+    st.tuples(st.just("edit_stock"), index, st.integers(min_value=0, max_value=500)),
     st.tuples(st.just("delete"), index),
     st.tuples(st.just("deactivate"), index),
     st.tuples(st.just("reactivate"), index),
