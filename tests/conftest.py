@@ -1,9 +1,13 @@
 """Shared fixtures: API clients, users, tokens and a small catalogue."""
 
+import contextlib
+import os
 import shutil
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage
@@ -111,3 +115,26 @@ def product(category):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@contextlib.contextmanager
+def new_database(directory: Path):
+    """The URL of a new, empty database of the run's kind (dropped afterwards on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{directory / f'new-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        return
+    params = {k: v for k, v in connection.get_connection_params().items() if k != "cursor_factory"}
+    name = f"syncapi_new_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://{params.get('user', 'postgres')}@{params['host']}:{params.get('port', 5432)}/{name}"
+    finally:
+        with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def new_database_url(tmp_path):
+    with new_database(tmp_path) as url:
+        yield url

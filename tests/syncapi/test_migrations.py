@@ -133,24 +133,6 @@ def test_a_write_while_triggers_are_reinstalled_waits_and_takes_a_version(catego
     assert product.version > before
 
 
-@pytest.fixture
-def new_database_url(tmp_path):
-    """The URL of a new, empty database of the run's kind (dropped afterwards on PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path / 'new.sqlite3'}"
-        return
-    params = _params()
-    name = f"syncapi_new_{os.getpid()}"
-    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://{params.get('user', 'postgres')}@{params['host']}:{params.get('port', 5432)}/{name}"
-    finally:
-        with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_migrating_another_app_first_on_a_new_database_does_not_fail(new_database_url):
     """`manage.py migrate contenttypes` on an empty database: `post_migrate` is sent to syncapi
     before its own tables exist. Then the full `migrate` installs the triggers."""
