@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from syncapi.views_errors import api_not_found
+from syncapi.views import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,6 +1,7 @@
-"""Typed API errors with stable codes and their messages.
+"""The server's one table of error codes and their messages, and the typed API errors.
 
-Messages live here so tests import them instead of repeating them.
+Every `code` the API answers with, in a 4xx body or in a rejected mutation's
+result, has its message here; tests import them instead of repeating them.
 """
 
 from rest_framework import exceptions, status
@@ -15,8 +16,13 @@ MESSAGES = {
     "invalid_body": "The request body is not valid.",
     "too_many_mutations": "Too many mutations in one request (at most {limit}).",
     "payload_too_large": "The request body is too large (at most {limit} bytes).",
-    "not_found": "Not found.",
-    "forbidden": "You do not have permission to do this.",
+    "not_found": "Not found: it does not exist (any more) on the server.",
+    "forbidden": "You may not do this, or change this record.",
+    "invalid": "Some values are not valid.",
+    "throttled": "Too many attempts: try again in {wait} seconds.",
+    "method_not_allowed": "This method is not allowed here.",
+    "not_acceptable": "No answer in a format the request accepts.",
+    "unsupported_media_type": "Send the request body as JSON.",
     "no_snapshot": "No snapshot of this collection can be offered now: pull it from the beginning.",
     "range_not_satisfiable": "The range asks for bytes beyond the end of the file ({size} bytes).",
     "snapshot_part_not_found": "This snapshot part is not stored (any more): start from the current snapshot.",

@@ -4,6 +4,8 @@ Every 4xx body is `{"code": ..., "detail": ...}` plus optional `errors`
 (PROTOCOL.md).
 """
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
@@ -36,6 +38,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(MESSAGES["not_found"])
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(MESSAGES["forbidden"])
+    elif isinstance(exc, exceptions.Throttled):  # keeps its `wait` for Retry-After
+        exc.detail = exceptions.ErrorDetail(MESSAGES["throttled"].format(wait=math.ceil(exc.wait or 0)), "throttled")
+    elif isinstance(exc, exceptions.MethodNotAllowed | exceptions.NotAcceptable | exceptions.UnsupportedMediaType):
+        exc.detail = exceptions.ErrorDetail(MESSAGES[exc.default_code], exc.default_code)
     if not isinstance(exc, exceptions.APIException):
         return None
 
@@ -48,7 +54,7 @@ def exception_handler(exc, context):
 
     code = _code_of(exc)
     if isinstance(exc, exceptions.ValidationError):
-        body = {"code": code, "detail": "Some fields are not valid.", "errors": exc.detail}
+        body = {"code": code, "detail": MESSAGES["invalid"], "errors": exc.detail}
     else:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         body = {"code": code, "detail": str(detail)}

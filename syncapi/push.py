@@ -15,17 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import serializers
 
+from syncapi.errors import MESSAGES
 from syncapi.models import RecordAlias, SyncClient, Tombstone
 from syncapi.registry import Collection, registry
 from syncapi.selectors import record_get
 from syncapi.versioning import lock_versions
-
-REJECTIONS = {
-    "invalid": "The change is not valid.",
-    "forbidden": "You may not change this record.",
-    "not_found": "The record no longer exists on the server.",
-    "unknown_collection": "There is no sync collection with this name.",
-}
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation]) -> dict:
             result = {
                 "status": "rejected",
                 "code": rejected.code,
-                "detail": REJECTIONS[rejected.code],
+                "detail": MESSAGES[rejected.code],
                 "errors": rejected.errors,
             }
         results.append({"id": mutation.id, **result})

@@ -12,7 +12,14 @@ from syncapi import serializers as s
 from syncapi.conf import sync_settings
 from syncapi.cursor import decode_cursor, encode_cursor
 from syncapi.encoding import compressed_response
-from syncapi.errors import InvalidBody, InvalidCredentials, InvalidLimit, PayloadTooLarge, TooManyMutations
+from syncapi.errors import (
+    MESSAGES,
+    InvalidBody,
+    InvalidCredentials,
+    InvalidLimit,
+    PayloadTooLarge,
+    TooManyMutations,
+)
 from syncapi.history import HistoryForked, history_fork_close
 from syncapi.models import SyncConfiguration
 from syncapi.push import Mutation, mutations_apply
@@ -170,3 +177,8 @@ class MeView(APIView):
     @extend_schema(responses={200: s.UserSerializer, 401: OpenApiResponse(s.ErrorSerializer)})
     def get(self, request):
         return json_response(_user_payload(request.user))
+
+
+def api_not_found(request, rest: str):
+    """Unknown API paths answer in the protocol's error shape, not an HTML page."""
+    return json_response({"code": "not_found", "detail": MESSAGES["not_found"]}, status=404)
