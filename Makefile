@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: run test lint test-js test-sqlite test-postgres install install-dev chromium nginx node bench stress clean
+.PHONY: run test lint test-js test-sqlite test-postgres install install-dev chromium nginx node bench bench-report stress clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -98,10 +98,14 @@ stress: install-dev
 	DATABASE_URL='$(TEST_POSTGRES_URL)' STRESS_ROUNDS=$(STRESS_ROUNDS) $(VENV)/bin/pytest -q -p no:cacheprovider \
 		tests/syncapi/test_stress_postgres.py
 
-# Every benchmark at full size, beside its floor; writes docs/benchmarks.md and
-# docs/img/benchmarks.png (about 10 minutes; needs PostgreSQL too).
+# Every benchmark at full size, beside its floor; writes var/bench/benchmarks.md and its chart
+# (about 25 minutes; needs PostgreSQL too). `make bench-report` measures the same and refreshes
+# the committed report, docs/benchmarks.md: run it when the report is deliberately refreshed.
 bench: install-dev chromium nginx
-	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench
+	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench --out var/bench
+
+bench-report: install-dev chromium nginx
+	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench --out docs
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
