@@ -59,5 +59,5 @@ def history_fork_close(*, epoch: str, version: int, using: str = DEFAULT_DB_ALIA
     with transaction.atomic(using=using):
         lock_versions(using)
         state = SyncState.objects.using(using).select_for_update().filter(pk=1).first()
-        if state is not None and state.epoch == epoch and version > versions_issued(connections[using]):
+        if state is not None and state.epoch == epoch and version > versions_issued(connections[using], state):
             epoch_begin(state, using=using)

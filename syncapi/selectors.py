@@ -68,7 +68,7 @@ def changes_since(
     with read_snapshot():
         state = sync_state_get()
         if cursor is not None and cursor.epoch == state.epoch:
-            if cursor.version > versions_issued(connections[DEFAULT_DB_ALIAS]):
+            if cursor.version > versions_issued(connections[DEFAULT_DB_ALIAS], state):
                 raise HistoryForked(epoch=cursor.epoch, version=cursor.version)
         reset = cursor is not None and (needs_reset(cursor, state) or cursor.owner != owner)
         fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot

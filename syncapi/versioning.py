@@ -65,17 +65,15 @@ def _pk_text(connection, field, row: str) -> str:
 
 def _owner_text(connection, model, owner_field: str | None, row: str) -> str:
     """SQL giving a tombstone's owner: the owner's key as text, '' in a global collection."""
-    if owner_field is None:
-        return "''"
-    try:
-        column = model._meta.get_field(owner_field).column
-    except FieldDoesNotExist:  # a historical model from before the owner existed
+    column = _owner_column(model, owner_field)
+    if column is None:
         return "''"
     cast = f'{row}."{column}"::text' if connection.vendor == "postgresql" else f'CAST({row}."{column}" AS TEXT)'
     return f"COALESCE({cast}, '')"
 
 
 def _owner_column(model, owner_field: str | None) -> str | None:
+    """The owner's column, if the collection has an owner and `model` (maybe historical) has it yet."""
     if owner_field is None:
         return None
     try:
@@ -235,19 +233,19 @@ def install_table_triggers(connection, name: str, model, owner_field: str | None
         cursor.execute(f'UPDATE "{table}" SET "{pk}" = "{pk}" WHERE version = 0')
 
 
-def versions_issued(connection) -> int:
-    """The highest version this database has handed out (committed or not).
+def versions_issued(connection, state) -> int:
+    """The highest version this database has handed out (committed or not), given its `SyncState`.
 
     No cursor it issued can be above it: a cursor that is comes from another
     history of the database (a backup restored after the cursor was issued).
+    SQLite counts in the state row the caller has read already; PostgreSQL in
+    its sequence.
     """
+    if connection.vendor != "postgresql":
+        return state.version
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {PG_SEQUENCE}")
-        else:
-            cursor.execute("SELECT version FROM syncapi_syncstate WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else 0
+        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {PG_SEQUENCE}")
+        return cursor.fetchone()[0]
 
 
 def highest_version(connection, collections) -> int:

@@ -117,6 +117,14 @@ def on_postgres():
     return connection.vendor == "postgresql"
 
 
+def database_url() -> str:
+    """The DATABASE_URL of this run's test database, for server processes the tests start on it."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 @contextlib.contextmanager
 def new_database(directory: Path):
     """The URL of a new, empty database of the run's kind (dropped afterwards on PostgreSQL)."""

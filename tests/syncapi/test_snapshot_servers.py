@@ -15,21 +15,14 @@ import urllib.request
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from bench.common import gunicorn
 from catalogue.models import Product
 from syncapi.models import Snapshot
 from syncapi.snapshots.files import snapshot_storage
+from tests.conftest import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -54,7 +47,7 @@ def _offered(base: str, deadline: float) -> dict:
 def test_two_servers_build_one_snapshot_and_serve_it_alike(settings):
     call_command("seed_catalogue", products=3000, categories=10, seed=2, verbosity=0)
     env = {"DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
-           "DATABASE_URL": _database_url(), "SYNC_SNAPSHOT_DIR": str(snapshot_storage().location),
+           "DATABASE_URL": database_url(), "SYNC_SNAPSHOT_DIR": str(snapshot_storage().location),
            "SYNC_SNAPSHOT_AUTO_BUILD": "true", "PATH": os.environ["PATH"]}  # fmt: skip
 
     with gunicorn(env, workers=1, threads=4) as one, gunicorn(env, workers=1, threads=4) as two:

@@ -19,6 +19,7 @@ from django.db import connection
 from bench.common import gunicorn
 from syncapi.models import DeviceToken
 from syncapi.snapshots.files import snapshot_storage
+from tests.conftest import database_url
 
 LOGIN_URL = "/api/auth/login/"
 LIMIT = 5  # attempts the test settings allow per address and per username in a minute
@@ -104,17 +105,10 @@ def _assert_answer_throttled(answer: Answer) -> None:
     assert_throttled(answer.status, answer.body, answer.retry_after)
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 def _server_env(settings, **extra: str) -> dict:
     """A production-like server on this test database; `extra`: more of its environment."""
     return {"DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
-            "DATABASE_URL": _database_url(), "SYNC_SNAPSHOT_DIR": str(snapshot_storage().location),
+            "DATABASE_URL": database_url(), "SYNC_SNAPSHOT_DIR": str(snapshot_storage().location),
             "SYNC_SNAPSHOT_AUTO_BUILD": "false", "LOGIN_THROTTLE_RATE": f"{LIMIT}/hour",
             "LOGIN_USER_THROTTLE_RATE": f"{LIMIT}/hour", "PATH": os.environ["PATH"], **extra}  # fmt: skip
 
