@@ -25,7 +25,7 @@ not towards the clients' latencies and rate.
 
 The floor, measured in the same run with the same client pool, the same
 think time and the same server just before each load measurement: every
-client fetches a small static file (`segments.js`, 959 bytes, about the size
+client fetches a small static file (`sync/worker.js`, 1.3 KB, about the size
 of a delta page) that WhiteNoise serves from inside the same gunicorn workers.
 That is gunicorn, the WSGI handler, loopback and this client process at the
 same concurrency, minus everything a sync request adds (routing, DRF, token
@@ -67,8 +67,8 @@ import orjson
 from bench import common
 from bench.common import LABELS, Result
 
-FLOOR_PATH = "/static/frontend/js/segments.js"
-FLOOR = "a 959-byte static file (WhiteNoise, same gunicorn, same clients and think time)"
+FLOOR_PATH = "/static/frontend/js/sync/worker.js"
+FLOOR = "a 1.3 KB static file (WhiteNoise, same gunicorn, same clients and think time)"
 USERS = 20  # the simulated devices belong to this many users
 WRITER_PRODUCTS = 50  # the writer changes these products' prices in turn
 TIMEOUT_S = 10

@@ -83,8 +83,9 @@ def _targets(count: int) -> list[uuid.UUID]:
 def _current(ids: list[uuid.UUID]) -> list[dict]:
     """The wire records of `ids` as a client last pulled them: the `base` and `base_version` of its edits."""
     from catalogue.models import Product
+    from syncapi.page_format import record_dict
     from syncapi.registry import registry
-    from syncapi.serialization import fetch_rows, record_dict, record_values
+    from syncapi.serialization import fetch_rows, record_values
 
     products = registry.get("products")
     rows = fetch_rows(record_values(products, Product.objects.filter(pk__in=ids)))

@@ -36,8 +36,7 @@ register(
         "updated_at": "updated_at",
     },
     visible=Q(is_active=True),
-    # The app lists products by name, then SKU, then id (lower-cased, as it compares them).
-    page_order=lambda record: (record["name"].lower(), record["sku"].lower(), record["id"]),
+    order=("name", "sku"),  # the app's list order
     writable="staff",
     conflict_policy="merge",
     write_serializer=ProductWriteSerializer,

@@ -5,7 +5,7 @@ models; syncapi serves whatever is registered and imports no app's models.
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +36,9 @@ class Collection:
     conflict_policy: str | None = None
     # DRF serializer validating pushed `data` and saving it (None: read-only).
     write_serializer: type | None = None
-    # A sort key of wire records: a snapshot's records come in that order
-    # (a hint: a client that keeps the records sorted so need not sort them).
-    page_order: Callable[[dict], Any] | None = None
+    # Wire field names: the list order a client shows, published in the configuration; a
+    # snapshot's records come in it (each field as lower-cased text, then the id).
+    order: Sequence[str] = ()
 
     @property
     def is_user_scoped(self) -> bool:
@@ -51,13 +51,21 @@ class Collection:
             queryset = queryset.filter(**{self.owner_field: user})
         return queryset
 
+    def order_key(self, names: Sequence[str]) -> Callable[[tuple], tuple]:
+        """The sort key of a row with the wire names `names` in `order` (see docs/protocol-notes.md)."""
+        at = [names.index(field) for field in self.order]
+        return lambda row: (*("" if row[i] is None else str(row[i]).lower() for i in at), row[0])
+
     def describe(self) -> dict:
-        return {
+        described = {
             "scope": self.scope,
             "writable": self.writable,
             "conflict_policy": self.conflict_policy,
             "snapshot": not self.is_user_scoped,  # see syncapi.snapshots
         }
+        if self.order:
+            described["order"] = list(self.order)
+        return described
 
 
 class SyncRegistry:
@@ -122,8 +130,11 @@ def _validate(c: Collection) -> None:
     for wire, attname in c.fields.items():
         if isinstance(attname, str) and attname not in attnames:
             raise ImproperlyConfigured(f"{where}: field {wire!r} maps to {attname!r}, not a column of the model.")
-    if c.page_order is not None and not callable(c.page_order):
-        raise ImproperlyConfigured(f"{where}: page_order must be a function of a wire record (a sort key).")
+    if isinstance(c.order, str) or not all(isinstance(field, str) for field in c.order):
+        raise ImproperlyConfigured(f"{where}: order must be a sequence of wire field names.")
+    unknown = [field for field in c.order if field not in c.fields]
+    if unknown:
+        raise ImproperlyConfigured(f"{where}: order names {unknown}, not fields of the collection.")
     if c.owner_field:
         try:
             c.model._meta.get_field(c.owner_field)

@@ -13,8 +13,9 @@ from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
 from syncapi.history import HistoryForked
 from syncapi.models import SyncConfiguration, SyncState, Tombstone
+from syncapi.page_format import record_dict, split_page
 from syncapi.registry import Collection, registry
-from syncapi.serialization import fetch_rows, record_dict, record_values, split_page
+from syncapi.serialization import fetch_rows, record_values
 from syncapi.versioning import read_snapshot, versions_issued
 
 

@@ -1,4 +1,4 @@
-"""Records on the wire: a collection's rows as plain dicts, and fast JSON.
+"""Records on the wire: a collection's rows as wire values, and fast JSON.
 
 The pull path builds records from `values_list()` tuples of wire values (see
 `syncapi.wire`) and encodes them with orjson: no per-row serializer objects and
@@ -53,25 +53,3 @@ def fetch_rows(queryset: QuerySet) -> list[tuple]:
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _names(collection: Collection) -> tuple[str, ...]:
-    return ("id", "version", *collection.fields)
-
-
-def record_dict(collection: Collection, row: tuple) -> dict:
-    """One `record_values` row as its wire record."""
-    return dict(zip(_names(collection), row))  # noqa: B905 (a trailing visibility flag is not a field)
-
-
-def split_page(collection: Collection, page: list) -> tuple[list[dict], list[str]]:
-    """A page of rows (tuples) and deleted ids (strings) as (upserts, deletes), in the page's order.
-
-    Rows the reader may not see (visibility flag 0) become deletes.
-    """
-    names, flagged = _names(collection), collection.visible is not None
-    upserts = [dict(zip(names, item)) for item in page if type(item) is tuple and (not flagged or item[-1])]  # noqa: B905
-    deletes = [
-        item if type(item) is str else item[0] for item in page if type(item) is str or (flagged and not item[-1])
-    ]
-    return upserts, deletes

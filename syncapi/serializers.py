@@ -127,6 +127,11 @@ class CollectionInfoSerializer(serializers.Serializer):
     writable = serializers.ChoiceField(choices=["none", "staff", "owner"])
     conflict_policy = serializers.CharField(allow_null=True)
     snapshot = serializers.BooleanField(help_text="A client without a cursor may start from a snapshot.")
+    order = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The list order: these fields as lower-cased text, then the id. A snapshot's records come in it.",
+    )
 
 
 class ConfigSerializer(serializers.Serializer):

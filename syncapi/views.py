@@ -22,6 +22,7 @@ from syncapi.errors import (
 )
 from syncapi.history import HistoryForked, history_fork_close
 from syncapi.models import SyncConfiguration
+from syncapi.page_format import UPSERTS_HEADER, page_response
 from syncapi.push import Mutation, mutations_apply
 from syncapi.registry import registry
 from syncapi.selectors import changes_since, collection_get, config_get
@@ -40,10 +41,6 @@ class ConfigView(APIView):
     @extend_schema(responses={200: s.ConfigSerializer}, summary="Sync configuration")
     def get(self, request):
         return json_response(config_get())
-
-
-# Response header of a pull page: how many records `upserts` holds.
-UPSERTS_HEADER = "Sync-Upserts"
 
 
 def _parse_limit(raw: str | None) -> int:
@@ -88,12 +85,10 @@ class PullView(APIView):
         except HistoryForked as fork:  # a backup was restored: every device downloads anew
             history_fork_close(epoch=fork.epoch, version=fork.version)
             page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
-        response = json_response({
-            "collection": page.collection, "upserts": page.upserts, "deletes": page.deletes,
-            "cursor": encode_cursor(page.cursor), "has_more": page.has_more, "reset": page.reset,
-        })  # fmt: skip
-        # An extension (docs/protocol-notes.md): lets a client that stores pages undecoded count them.
-        response[UPSERTS_HEADER] = str(len(page.upserts))
+        response = page_response(
+            collection=page.collection, upserts=page.upserts, deletes=page.deletes,
+            cursor=encode_cursor(page.cursor), has_more=page.has_more, reset=page.reset,
+        )  # fmt: skip
         return compressed_response(request, response)
 
 

@@ -71,8 +71,8 @@ def snapshot_build(*, collection: Collection, lease: Lease) -> Snapshot:
         identity = fingerprint(collection, alias)
     names = ("id", "version", *collection.fields)
     rows = [row[: len(names)] for row in rows]  # without the visibility flag: every row is visible
-    if collection.page_order is not None:
-        rows.sort(key=lambda row: collection.page_order(dict(zip(names, row, strict=True))))
+    if collection.order:
+        rows.sort(key=collection.order_key(names))
 
     known = _listed_parts(collection.name)
     size = sync_settings.SNAPSHOT_PART_RECORDS

@@ -112,9 +112,7 @@ def idb_count(page, store: str) -> int:
 
 def local_products(page) -> int:
     """How many products the app's replica holds (after reading what is stored)."""
-    return page.evaluate(
-        "window.offlineSync.replica.refresh().then(() => window.offlineSync.replica.view.get('products').size)"
-    )
+    return page.evaluate("window.offlineSync.replica.refresh().then(() => window.offlineSync.replica.size('products'))")
 
 
 def mark(page) -> int:

@@ -163,7 +163,7 @@ def test_a_snapshot_replaced_and_deleted_during_a_download_is_started_over_from_
     assert all(part["url"] in fetched for part in new["parts"])
     assert not log_events(page, "syncerror")
     assert local_products(page) == Product.objects.filter(is_active=True).count()
-    assert page.evaluate(f"window.offlineSync.replica.product('{renamed.pk}').name") == renamed.name
+    assert page.evaluate(f"window.offlineSync.catalogue.product('{renamed.pk}').name") == renamed.name
 
 
 def test_a_damaged_snapshot_part_is_not_stored(context, prod_server, catalogue, settings, client):
@@ -267,7 +267,7 @@ def test_a_lost_push_response_with_two_tabs_and_the_worker_racing_is_applied_onc
 
 
 def local_product_price(page, product_id) -> str:
-    return page.evaluate("(id) => window.offlineSync.replica.product(id).price", str(product_id))
+    return page.evaluate("(id) => window.offlineSync.catalogue.product(id).price", str(product_id))
 
 
 def test_worker_stopped_mid_sync_never_leaves_the_cursor_ahead_of_the_stored_pages(
@@ -387,6 +387,6 @@ def test_offline_longer_than_the_tombstone_retention_resets_and_keeps_unsent_cha
 
     assert pages[0]["reset"] is True
     assert Favourite.objects.filter(user=user, product=product).exists()
-    assert app.evaluate("(id) => window.offlineSync.replica.product(id) === undefined", str(doomed.pk))
+    assert app.evaluate("(id) => window.offlineSync.catalogue.product(id) === undefined", str(doomed.pk))
     assert local_products(app) == Product.objects.filter(is_active=True).count()
     assert idb_count(app, "outbox") == 0

@@ -93,7 +93,7 @@ def test_signing_out_offline_wipes_at_once_and_revokes_the_token_when_back_onlin
 
     start = mark(app)
     context.set_offline(False)
-    wait_for(app, start, "synccomplete", "catalogue")  # the pending Background Sync fires by itself
+    wait_for(app, start, "synccomplete", "all")  # the pending Background Sync fires by itself
 
     assert DeviceToken.objects.filter(user__username="wim", revoked_at__isnull=True).count() == 0
     assert idb_meta(app, "revokeTokens") == []

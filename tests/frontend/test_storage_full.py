@@ -61,4 +61,4 @@ def test_quota_exceeded_is_reported_keeps_the_outbox_and_recovers(app, context, 
     assert idb_count(app, "outbox") == 0
     assert local_products(app) == Product.objects.filter(is_active=True).count()
     changed = Product.objects.filter(stock=999).first()
-    assert app.evaluate("(id) => window.offlineSync.replica.product(id)?.stock", str(changed.pk)) == 999
+    assert app.evaluate("(id) => window.offlineSync.catalogue.product(id)?.stock", str(changed.pk)) == 999

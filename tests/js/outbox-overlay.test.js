@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { pendingOverlay } from '../../frontend/static/frontend/js/outbox.js';
+import { pendingOverlay } from '../../frontend/static/frontend/js/sync/outbox.js';
 
 const records = new Map([['p1', { id: 'p1', version: 4, price: '10.00', name: 'Drill' }]]);
 

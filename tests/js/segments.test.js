@@ -1,24 +1,27 @@
-// The replica's replay of stored segments (pulled pages and snapshot parts) and the cutting of a
-// page into parts that parse alone. Run by `make test`: node --test tests/js/
+// Stored segments (pulled pages and snapshot parts) and what they change in a replica.
+// Run by `make test`: node --test tests/js/
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { pageInParts, replaySegments, segmentChanges } from '../../frontend/static/frontend/js/segments.js';
-import { FORMAT } from '../../frontend/static/frontend/js/snapshot-format.js';
+import { applyChanges, readChanges, replaySegments } from '../../frontend/static/frontend/js/sync/segments.js';
+import { FORMAT } from '../../frontend/static/frontend/js/sync/snapshot-format.js';
 
 const PART = readFileSync(new URL('../fixtures/snapshot-part.json', import.meta.url), 'utf8');
 const RECORDS = JSON.parse(readFileSync(new URL('../fixtures/snapshot-part.records.json', import.meta.url), 'utf8'));
+const PAGE = readFileSync(new URL('../fixtures/page.json', import.meta.url), 'utf8');
 
 const page = (upserts, deletes = []) => JSON.stringify({ collection: 'products', upserts, deletes, cursor: 'c', has_more: false, reset: false });
 
-test('a snapshot part and a pulled page change the replica alike', () => {
-  assert.deepEqual(segmentChanges({ text: PART, format: FORMAT }), { upserts: RECORDS, deletes: [] });
-  assert.deepEqual(segmentChanges({ text: page([{ id: 'a', version: 1 }], ['b']) }).deletes, ['b']);
+test('a snapshot part and a pulled page, as text or Blob, are read to their changes', async () => {
+  assert.deepEqual(await readChanges({ text: PART, format: FORMAT }), { upserts: RECORDS, deletes: [] });
+  assert.deepEqual(await readChanges({ blob: new Blob([PART]), format: FORMAT }), { upserts: RECORDS, deletes: [] });
+  const { upserts, deletes } = JSON.parse(PAGE);
+  assert.deepEqual(await readChanges({ blob: new Blob([PAGE]) }), { upserts, deletes });
 });
 
-test('segments replay in order: later upserts win, deletes remove, a reset starts over', () => {
-  const records = replaySegments([
+test('segments replay in order: later upserts win, deletes remove, a reset starts over', async () => {
+  const records = await replaySegments([
     { text: PART, format: FORMAT, reset: true },
     { text: page([{ id: RECORDS[0].id, version: 999, name: 'renamed' }], [RECORDS[1].id]), reset: false },
   ]);
@@ -26,20 +29,17 @@ test('segments replay in order: later upserts win, deletes remove, a reset start
   assert.equal(records.get(RECORDS[0].id).name, 'renamed');
   assert.equal(records.has(RECORDS[1].id), false);
 
-  replaySegments([{ text: page([{ id: 'only', version: 1 }]), reset: true }], records);
+  await replaySegments([{ text: page([{ id: 'only', version: 1 }]), reset: true }], records);
   assert.deepEqual([...records.keys()], ['only']);
 });
 
-test('a page cut into parts parses to the same records and members', () => {
-  const upserts = Array.from({ length: 50 }, (_, i) => ({ id: `r${i}`, version: i + 1, name: `Name ${i}, "quoted" },{ not a cut` }));
-  const text = page(upserts, ['gone']);
+test('applying changes names the ids whose earlier record left', () => {
+  const records = new Map([['a', { id: 'a', version: 1 }], ['b', { id: 'b', version: 1 }]]);
 
-  const cut = pageInParts(text, 200);
-  assert.ok(cut.parts.length > 1);
-  assert.deepEqual(cut.parts.flatMap((part) => JSON.parse(`[${part}]`)), upserts);
-  assert.deepEqual(JSON.parse(cut.rest).deletes, ['gone']);
-});
+  assert.equal(applyChanges(records, { upserts: [{ id: 'c', version: 2 }], deletes: ['gone-already'] }), null);
+  const gone = applyChanges(records, { upserts: [{ id: 'a', version: 3 }, { id: 'd', version: 3 }], deletes: ['b', 'd'] });
 
-test('a page not laid out as this server lays it out is not cut', () => {
-  assert.equal(pageInParts(JSON.stringify({ deletes: [], upserts: [] })), null);
+  assert.deepEqual([...gone].sort(), ['a', 'b', 'd']);
+  assert.deepEqual([...records.keys()].sort(), ['a', 'c']);
+  assert.equal(records.get('a').version, 3);
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { FORMAT, parsePart, partRecords } from '../../frontend/static/frontend/js/snapshot-format.js';
+import { FORMAT, parsePart, partRecords } from '../../frontend/static/frontend/js/sync/snapshot-format.js';
 
 const fixture = (name) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 const PART = fixture('snapshot-part.json');

@@ -98,6 +98,13 @@ def test_config_lists_the_registered_collections_and_units(api):
         assert set(names) <= set(config["collections"])
 
 
+def test_config_publishes_the_list_order_a_collection_is_registered_with(api):
+    collections = get_config(api)["collections"]
+
+    assert collections["products"]["order"] == ["name", "sku"]
+    assert "order" not in collections["favourites"]
+
+
 def test_config_is_readable_with_a_token(user_api):
     assert get_config(user_api)["protocol"] == 1
 

@@ -36,7 +36,9 @@ WRITABLE = {"writable": "owner", "conflict_policy": "client_wins", "write_serial
         ("things", Product, {"fields": {"version": "version"}}, r"\['version'\] are added by syncapi"),
         ("things", Product, {"fields": {"title": "title"}}, "maps to 'title', not a column"),
         ("things", Product, {"fields": {"category": "category"}}, "maps to 'category', not a column"),
-        ("things", Product, {"page_order": "name"}, "page_order must be a function"),
+        ("things", Product, {"fields": {"name": "name"}, "order": "name"}, "order must be a sequence of wire field"),
+        ("things", Product, {"fields": {"name": "name"}, "order": [len]}, "order must be a sequence of wire field"),
+        ("things", Product, {"fields": {"name": "name"}, "order": ["title"]}, r"order names \['title'\], not fields"),
         ("things", Favourite, {**FAVOURITES, "owner_field": "owner"}, "owner_field 'owner' does not exist"),
     ],
 )
@@ -93,8 +95,13 @@ def test_units_hold_the_built_in_all_then_the_registered_ones():
     assert registry.units() == {"all": ["things", "likes"], "shelf": ["things"]}
 
 
-def test_a_page_order_is_kept_with_the_collection():
-    def key(record):
-        return record["name"]
+def test_an_order_is_published_and_sorts_rows_by_lower_cased_text_then_id():
+    things = SyncRegistry().register("things", Product, fields={"name": "name", "stock": "stock"}, order=["name"])
+    rows = [("c", 1, "drill", 5), ("b", 1, "Drill", 7), ("a", 1, None, 9), ("d", 1, "anvil", 1)]
 
-    assert SyncRegistry().register("things", Product, fields={"name": "name"}, page_order=key).page_order is key
+    assert things.describe()["order"] == ["name"]
+
+    ordered = sorted(rows, key=things.order_key(("id", "version", "name", "stock")))
+
+    assert ordered == [rows[2], rows[3], rows[1], rows[0]]
+    assert "order" not in SyncRegistry().register("stuff", Product, fields={}).describe()

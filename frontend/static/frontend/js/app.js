@@ -6,13 +6,10 @@
  * @module app
  */
 
+import { Catalogue } from './catalogue.js';
 import * as changes from './changes.js';
-import * as db from './db.js';
-import { toSyncError } from './errors.js';
-import { applyUpdate, promptInstall, pwaEvents, registerServiceWorker } from './pwa.js';
-import { Replica } from './replica.js';
-import { currentAuth, login, logout } from './session.js';
-import { offlineDataSync, startAutomaticSync, syncEvents, triggerOfflineDataSync } from './trigger.js';
+import { applyUpdate, promptInstall, pwaEvents, registerServiceWorker, releaseCached } from './pwa.js';
+import * as sync from './sync/index.js';
 import { createCategoriesView } from './views/categories.js';
 import { createConflicts } from './views/conflicts.js';
 import { closeDialog, currentKind, hasDialog } from './views/dialog.js';
@@ -26,14 +23,18 @@ import { createStatusView } from './views/status.js';
 /** Refreshes of the replica while a sync streams pages: at most one per this many ms. */
 const REFRESH_INTERVAL_MS = 250;
 
-const replica = new Replica();
+const { offlineDataSync, syncEvents, triggerOfflineDataSync } = sync;
+const replica = new sync.Replica();
+const catalogue = new Catalogue(replica);
 
+/** The sync API and the app's state, for the console and the browser tests. */
 window.offlineSync = {
   triggerOfflineDataSync,
   offlineDataSync,
   syncEvents,
   replica,
-  session: { login, logout },
+  catalogue,
+  session: { login: sync.login, logout: sync.logout },
   changes,
 };
 
@@ -76,7 +77,7 @@ main.replaceChildren(noticesRoot, catalogueRoot);
 const notices = createNotices(noticesRoot, {
   onDismissRejections: async () => {
     try {
-      await changes.dismissRejections();
+      await sync.dismissRejections();
       notices.setRejections([]);
       document.getElementById('search')?.focus();
     } catch (error) {
@@ -84,18 +85,18 @@ const notices = createNotices(noticesRoot, {
     }
   },
   onShowConflicts: () => conflicts.showAll().catch(reportError),
-  productName: (id) => replica.product(id)?.name,
+  productName: (id) => catalogue.product(id)?.name,
 });
 
 const conflicts = createConflicts({
-  replica,
+  catalogue,
   onSettled: () => updateConflictNotice(),
   onError: (error) => reportError(error),
 });
 
 /** Show a failure of an action (or of loading) in the error area. */
 function reportError(error) {
-  const failure = toSyncError(error);
+  const failure = sync.toSyncError(error);
   notices.showError({ code: failure.code, message: failure.message, willRetry: false });
 }
 
@@ -109,7 +110,7 @@ async function updateConflictNotice() {
 
 async function updateRejections() {
   try {
-    notices.setRejections(await changes.rejectedChanges());
+    notices.setRejections(await sync.rejectedChanges());
   } catch (error) {
     reportError(error);
   }
@@ -117,19 +118,9 @@ async function updateRejections() {
 
 // --- the replica follows the syncs ----------------------------------------------------------
 
+// The replica reads each page a sync stores as it comes (the list is re-rendered at most once
+// per interval, see start()); after a sync, it reads the outbox as the push left it.
 const refreshSoon = throttle(() => replica.refresh().catch(reportError), REFRESH_INTERVAL_MS);
-/**
- * While a sync streams pages, each page handed over on the channel is applied
- * as it comes (the list is re-rendered at most once per interval, see start()),
- * so that little is left to apply when the sync ends.
- */
-replica.addEventListener('offered', () => replica.applyOffered().catch(reportError));
-
-/** Forget the replica in memory and load it again (after a sign-out wiped user data). */
-async function reloadReplica() {
-  await replica.reset(); // waits for a refresh in progress
-  await replica.refresh();
-}
 
 let productList = null;
 
@@ -137,13 +128,13 @@ syncEvents.addEventListener('syncstart', () => {
   status.syncStarted();
   productList?.setDownloading(true);
 });
-syncEvents.addEventListener('syncprogress', ({ detail }) => status.syncProgress(detail)); // its page arrives as 'offered'
+syncEvents.addEventListener('syncprogress', ({ detail }) => status.syncProgress(detail));
 syncEvents.addEventListener('synccomplete', async () => {
   status.syncEnded();
   notices.clearError();
   refreshSoon();
   productList?.setDownloading(false);
-  status.setLastSync(await db.getMeta('lastSync').catch(() => undefined));
+  status.setLastSync(await sync.lastSync().catch(() => undefined));
 });
 syncEvents.addEventListener('syncerror', ({ detail }) => {
   status.syncEnded();
@@ -160,7 +151,7 @@ syncEvents.addEventListener('conflict', ({ detail }) => {
 });
 syncEvents.addEventListener('rejected', () => updateRejections());
 syncEvents.addEventListener('signedin', ({ detail }) => status.setUser(detail?.user ?? null));
-// session.js announces on the channel too, so this page hears each sign-out twice: one reload serves both.
+// A sign-out is announced to every page: one reload serves the ones heard while it runs.
 let signOutReload = null;
 syncEvents.addEventListener('signedout', () => {
   status.setUser(null);
@@ -168,7 +159,7 @@ syncEvents.addEventListener('signedout', () => {
   if (currentKind() === 'product') closeDialog();
   signOutReload ??= (async () => {
     try {
-      await reloadReplica();
+      await replica.reload(); // after a refresh in progress
     } catch (error) {
       reportError(error);
     }
@@ -185,7 +176,7 @@ async function toggleFavourite(productId) {
   if (togglesInFlight.has(productId)) return;
   togglesInFlight.add(productId);
   try {
-    await changes.toggleFavourite(replica, productId);
+    await changes.toggleFavourite(catalogue, productId);
   } catch (error) {
     reportError(error);
   } finally {
@@ -196,7 +187,7 @@ async function toggleFavourite(productId) {
 function openProduct(id) {
   if (hasDialog('product')) return; // a double click while the first one opens
   openProductDetail({
-    replica,
+    catalogue,
     id,
     onToggleFavourite: toggleFavourite,
     returnFocus: () => productList.focusProduct(id),
@@ -213,9 +204,10 @@ async function start() {
   navigator.storage?.persist?.().catch(() => {});
   // The first sync starts now, before the views are built: on a first visit over a phone's link its
   // download is most of the wait.
-  const automaticSync = startAutomaticSync().catch(reportError);
+  const automaticSync = sync.startAutomaticSync({ beforeComplete: releaseCached }).catch(reportError);
 
   try {
+    await catalogue.follow();
     await replica.refresh();
   } catch (error) {
     reportError(error);
@@ -225,21 +217,21 @@ async function start() {
     onSelect: (filter) => productList.setFilter(filter),
   });
   productList = createProductList(catalogueRoot, {
-    replica,
+    catalogue,
     onOpen: openProduct,
     onToggleFavourite: toggleFavourite,
   });
   const render = () => {
-    categories.update(replica.categories());
+    categories.update(catalogue.categories());
     productList.update();
-    status.setPending(replica.pendingCount());
+    status.setPending(catalogue.pendingCount());
   };
-  replica.addEventListener('change', throttle(render, REFRESH_INTERVAL_MS)); // a sync changes it page by page
-  if (replica.view.size) render();
+  catalogue.addEventListener('change', throttle(render, REFRESH_INTERVAL_MS)); // a sync changes it page by page
+  render();
 
   const [auth, lastSync] = await Promise.all([
-    currentAuth().catch(() => undefined),
-    db.getMeta('lastSync').catch(() => undefined),
+    sync.currentAuth().catch(() => undefined),
+    sync.lastSync().catch(() => undefined),
   ]);
   status.setUser(auth?.user ?? null);
   status.setLastSync(lastSync);

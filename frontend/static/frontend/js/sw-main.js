@@ -6,8 +6,7 @@
  * @module sw-main
  */
 
-import { PERIODIC_TAG, SYNC_TAG, SyncEngine } from './engine.js';
-import { enqueueUnit } from './queue.js';
+import { handleSyncEvents } from './sync/worker.js';
 
 const CACHE_PREFIX = 'catalogue-release-';
 
@@ -38,7 +37,7 @@ function precached() {
 }
 
 // A sync completes only once the release is cached, so that the app it filled also starts offline.
-const engine = new SyncEngine({ context: 'worker', beforeComplete: precached });
+handleSyncEvents({ beforeComplete: precached });
 
 self.addEventListener('install', (event) => {
   if (self.registration.active) {
@@ -82,24 +81,4 @@ self.addEventListener('fetch', (event) => {
     return;
   }
   event.respondWith(caches.open(cacheName()).then(async (cache) => (await cache.match(request)) ?? fetch(request)));
-});
-
-/**
- * Run the queued units. A failure that a retry may cure is rethrown, so the
- * browser retries the sync later (unless the configuration says not to).
- */
-async function drain(lastChance) {
-  try {
-    await engine.drainQueue();
-  } catch (error) {
-    if (error.willRetry && !lastChance) throw error;
-  }
-}
-
-self.addEventListener('sync', (event) => {
-  if (event.tag === SYNC_TAG) event.waitUntil(drain(event.lastChance));
-});
-
-self.addEventListener('periodicsync', (event) => {
-  if (event.tag === PERIODIC_TAG) event.waitUntil(enqueueUnit('all').then(() => drain(true)));
 });

@@ -5,17 +5,17 @@
  * @module views/conflicts
  */
 
-import * as changes from '../changes.js';
+import { pendingConflicts, resolveConflict } from '../sync/index.js';
 import { formatPrice, h } from './dom.js';
 import { openDialog } from './dialog.js';
 
 const FIELD_LABELS = { price: 'Price', stock: 'Stock', name: 'Name', description: 'Description', currency: 'Currency' };
 
 /**
- * @param {{replica: import('../replica.js').Replica, onSettled: () => void, onError: (error: Error) => void}} options
+ * @param {{catalogue: import('../catalogue.js').Catalogue, onSettled: () => void, onError: (error: Error) => void}} options
  *   `onSettled` runs after each dialog closes (resolved or put off)
  */
-export function createConflicts({ replica, onSettled, onError }) {
+export function createConflicts({ catalogue, onSettled, onError }) {
   /** Conflict ids shown or waiting in the dialog queue. */
   const onScreen = new Set();
 
@@ -25,7 +25,7 @@ export function createConflicts({ replica, onSettled, onError }) {
     openDialog({
       kind: 'conflict',
       labelledBy: 'conflict-title',
-      build: (close) => buildConflict(replica, conflict, close, onError),
+      build: (close) => buildConflict(catalogue, conflict, close, onError),
     }).finally(() => {
       onScreen.delete(conflict.id);
       onSettled();
@@ -37,17 +37,17 @@ export function createConflicts({ replica, onSettled, onError }) {
     show,
     /** Show every stored conflict not on screen yet. */
     async showAll() {
-      for (const conflict of await changes.pendingConflicts()) show(conflict);
+      for (const conflict of await pendingConflicts()) show(conflict);
     },
     /** @returns {Promise<number>} stored conflicts that are not on screen */
     async waiting() {
-      return (await changes.pendingConflicts()).filter((c) => !onScreen.has(c.id)).length;
+      return (await pendingConflicts()).filter((c) => !onScreen.has(c.id)).length;
     },
   };
 }
 
-function buildConflict(replica, conflict, close, onError) {
-  const record = replica.product(conflict.recordId) ?? conflict.server ?? {};
+function buildConflict(catalogue, conflict, close, onError) {
+  const record = catalogue.product(conflict.recordId) ?? conflict.server ?? {};
   const name = record.name ?? conflict.server?.name;
   const currency = record.currency ?? conflict.server?.currency;
   const show = (field, value) => {
@@ -66,7 +66,8 @@ function buildConflict(replica, conflict, close, onError) {
     const buttons = event.currentTarget.closest('.form-actions').querySelectorAll('button');
     for (const button of buttons) button.disabled = true;
     try {
-      await changes.resolveConflict(replica, conflict, choice);
+      await resolveConflict(conflict, choice);
+      await catalogue.refresh();
       close(choice);
     } catch (failure) {
       for (const button of buttons) button.disabled = false;

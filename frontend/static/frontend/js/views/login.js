@@ -4,7 +4,7 @@
  * @module views/login
  */
 
-import * as session from '../session.js';
+import * as session from '../sync/index.js';
 import { h, plural } from './dom.js';
 import { openDialog } from './dialog.js';
 

@@ -5,7 +5,7 @@
  * @module views/notices
  */
 
-import { messages } from '../errors.js';
+import { messages } from '../sync/index.js';
 import { h, plural, show } from './dom.js';
 
 const ACTIONS = {

@@ -6,7 +6,7 @@
  */
 
 import * as changes from '../changes.js';
-import { currentAuth } from '../session.js';
+import { currentAuth } from '../sync/index.js';
 import { formatPrice, formatStock, formatWhen, h, icon } from './dom.js';
 import { openDialog } from './dialog.js';
 
@@ -14,24 +14,24 @@ const PRICE_PATTERN = /^\d{1,10}(?:[.,]\d{1,2})?$/;
 const STOCK_PATTERN = /^\d{1,9}$/;
 
 /**
- * Open the detail of product `id`; it follows changes of the replica while open.
- * @param {{replica: import('../replica.js').Replica, id: string,
+ * Open the detail of product `id`; it follows changes of the catalogue while open.
+ * @param {{catalogue: import('../catalogue.js').Catalogue, id: string,
  *          onToggleFavourite: (id: string, button: HTMLButtonElement) => Promise<void>,
  *          returnFocus?: () => void}} options
  * @returns {Promise<void>} once closed
  */
-export function openProductDetail({ replica, id, onToggleFavourite, returnFocus }) {
+export function openProductDetail({ catalogue, id, onToggleFavourite, returnFocus }) {
   let onChange = null;
   return openDialog({
     kind: 'product',
     size: 'sheet',
     labelledBy: 'detail-title',
     returnFocus,
-    onClose: () => replica.removeEventListener('change', onChange),
+    onClose: () => catalogue.removeEventListener('change', onChange),
     build: (close) => {
-      const view = buildDetail({ replica, id, close, onToggleFavourite });
+      const view = buildDetail({ catalogue, id, close, onToggleFavourite });
       onChange = () => view.update();
-      replica.addEventListener('change', onChange);
+      catalogue.addEventListener('change', onChange);
       // The staff form joins as soon as the stored session says who is signed in.
       currentAuth().catch(() => undefined).then((auth) => {
         if (auth?.user?.is_staff && view.root.isConnected) view.addEditor();
@@ -41,7 +41,7 @@ export function openProductDetail({ replica, id, onToggleFavourite, returnFocus 
   });
 }
 
-function buildDetail({ replica, id, close, onToggleFavourite }) {
+function buildDetail({ catalogue, id, close, onToggleFavourite }) {
   const title = h('h2', { id: 'detail-title', class: 'detail-title' });
   const badge = h('span', { class: 'badge badge-pending', dataset: { pendingBadge: '' }, text: 'Not yet sent', hidden: true });
   const gone = h('p', { class: 'notice notice-warning', hidden: true, text: 'This product is no longer in the catalogue.' });
@@ -77,7 +77,7 @@ function buildDetail({ replica, id, close, onToggleFavourite }) {
     body);
 
   function update() {
-    const product = replica.product(id);
+    const product = catalogue.product(id);
     gone.hidden = Boolean(product);
     fields.hidden = !product;
     favourite.hidden = !product;
@@ -88,7 +88,7 @@ function buildDetail({ replica, id, close, onToggleFavourite }) {
     values.price.textContent = formatPrice(product.price, product.currency);
     values.stock.textContent = formatStock(product.stock);
     values.sku.textContent = product.sku ?? '';
-    values.category.textContent = categoryPath(replica, product.category_id);
+    values.category.textContent = categoryPath(catalogue, product.category_id);
     values.description.textContent = product.description || '—';
     values.updated_at.textContent = product.updated_at ? formatWhen(product.updated_at) : '—';
     values.version.textContent = product.version ?? 'new';
@@ -100,13 +100,13 @@ function buildDetail({ replica, id, close, onToggleFavourite }) {
       image.hidden = true;
       image.removeAttribute('src');
     }
-    favourite.setAttribute('aria-pressed', String(replica.favouritesByProduct().has(id)));
+    favourite.setAttribute('aria-pressed', String(catalogue.favouritesByProduct().has(id)));
     editor?.update(product);
   }
 
   function addEditor() {
     if (editor) return;
-    editor = buildEditor(replica, id);
+    editor = buildEditor(catalogue, id);
     body.append(editor.root);
     update();
   }
@@ -115,16 +115,16 @@ function buildDetail({ replica, id, close, onToggleFavourite }) {
   return { root, update, addEditor };
 }
 
-function categoryPath(replica, categoryId) {
+function categoryPath(catalogue, categoryId) {
   if (!categoryId) return '—';
-  const byId = new Map(replica.categories().map((c) => [c.id, c]));
+  const byId = new Map(catalogue.categories().map((c) => [c.id, c]));
   const names = [];
   for (let c = byId.get(categoryId); c && names.length < 20; c = byId.get(c.parent_id)) names.unshift(c.name);
   return names.length ? names.join(' › ') : '—';
 }
 
 /** The staff form: price and stock, sending only what changed. */
-function buildEditor(replica, id) {
+function buildEditor(catalogue, id) {
   const price = h('input', {
     id: 'edit-price', name: 'price', inputmode: 'decimal', autocomplete: 'off', required: true,
     'aria-describedby': 'edit-price-hint',
@@ -164,7 +164,7 @@ function buildEditor(replica, id) {
     event.preventDefault();
     error.textContent = '';
     status.textContent = '';
-    const product = replica.product(id);
+    const product = catalogue.product(id);
     if (!product) return;
     const priceText = price.value.trim();
     const stockText = stock.value.trim();
@@ -189,7 +189,7 @@ function buildEditor(replica, id) {
     }
     save.disabled = true;
     try {
-      await changes.editProduct(replica, product, data);
+      await changes.editProduct(catalogue, product, data);
       // Show the saved values (normalised) as the new baseline.
       price.value = newPrice;
       stock.value = String(newStock);

@@ -13,11 +13,11 @@ const SEARCH_DELAY_MS = 100;
 
 /**
  * @param {HTMLElement} root where the search and list go
- * @param {{replica: import('../replica.js').Replica,
+ * @param {{catalogue: import('../catalogue.js').Catalogue,
  *          onOpen: (id: string) => void,
  *          onToggleFavourite: (id: string, button: HTMLButtonElement) => void}} options
  */
-export function createProductList(root, { replica, onOpen, onToggleFavourite }) {
+export function createProductList(root, { catalogue, onOpen, onToggleFavourite }) {
   const search = h('input', {
     type: 'search', id: 'search', 'aria-label': 'Search products', placeholder: 'Search by name or SKU',
     autocomplete: 'off', spellcheck: 'false', enterkeyhint: 'search', 'aria-controls': 'product-viewport',
@@ -102,9 +102,9 @@ export function createProductList(root, { replica, onOpen, onToggleFavourite }) 
   }
 
   function run({ resetScroll = false } = {}) {
-    favourites = replica.favouriteProductIds();
+    favourites = catalogue.favouriteProductIds();
     const query = search.value;
-    const results = replica.search({ query, categoryId: filter.categoryId, favouritesOnly: filter.favouritesOnly });
+    const results = catalogue.search({ query, categoryId: filter.categoryId, favouritesOnly: filter.favouritesOnly });
     list.setItems(results, { resetScroll });
     refreshFavouriteMarks();
     count.textContent = String(results.length);
@@ -118,7 +118,7 @@ export function createProductList(root, { replica, onOpen, onToggleFavourite }) 
 
   function emptyText(query, found) {
     if (found) return '';
-    if (!replica.products.length) {
+    if (!catalogue.productCount) {
       return downloading ? 'Downloading the catalogue…' : 'The catalogue is empty. Sync when you are online.';
     }
     if (query) return `No products match “${query}”.`;
@@ -133,7 +133,7 @@ export function createProductList(root, { replica, onOpen, onToggleFavourite }) 
   });
 
   return {
-    /** Re-run the search after the replica changed; the scroll position stays. */
+    /** Re-run the search after the catalogue changed; the scroll position stays. */
     update() {
       run();
     },
@@ -145,7 +145,7 @@ export function createProductList(root, { replica, onOpen, onToggleFavourite }) 
     /** @param {boolean} active whether a sync is running (for the empty message) */
     setDownloading(active) {
       downloading = active;
-      if (!replica.products.length) run();
+      if (!catalogue.productCount) run();
     },
     /** Focus a product's row (after its detail closes); the search box if it is not listed. */
     focusProduct(id) {

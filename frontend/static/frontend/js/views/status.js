@@ -99,7 +99,7 @@ export function createStatusView(root, actions) {
      * Show a sync's progress: the latest at most every PROGRESS_INTERVAL_MS
      * (each update is a frame to style, lay out and paint, while the sync
      * needs the CPU; a first download reports 20 pages a second).
-     * @param {import('../engine.js').SyncProgressDetail} detail
+     * @param {import('../sync/engine.js').SyncProgressDetail} detail
      */
     syncProgress(detail) {
       if (!syncing) view.syncStarted();

@@ -6,27 +6,30 @@
  * @module trigger
  */
 
-import * as db from './db.js';
 import { CHANNEL_NAME, PERIODIC_TAG, SYNC_TAG, SyncEngine } from './engine.js';
-import { releaseCached } from './pwa.js';
+import * as meta from './meta.js';
 import { enqueueUnit } from './queue.js';
 
 const MAX_RETRY_DELAY_MS = 15 * 60 * 1000;
 
 /**
  * Every sync event of every context, re-dispatched here as CustomEvents:
- * syncstart, syncprogress, synccomplete, syncerror, conflict, rejected, networkstatuschange.
+ * syncstart, syncprogress, synccomplete, syncerror, conflict, rejected,
+ * networkstatuschange, signedin, signedout.
  */
 export const syncEvents = new EventTarget();
 
+/** What a sync this page runs awaits before it completes (`startAutomaticSync`'s `beforeComplete`). */
+let beforeComplete = null;
+
 /**
  * The engine of this page: used for foreground syncs, on a first visit, and
- * where Background Sync is missing. Like the worker's, its syncs complete
- * once the release is cached.
+ * where Background Sync is missing.
  */
-export const engine = new SyncEngine({ context: 'page', beforeComplete: releaseCached });
+export const engine = new SyncEngine({ context: 'page', beforeComplete: () => beforeComplete?.() });
 
-for (const type of ['syncstart', 'syncprogress', 'synccomplete', 'syncerror', 'conflict', 'rejected']) {
+for (const type of ['syncstart', 'syncprogress', 'synccomplete', 'syncerror', 'conflict', 'rejected', 'signedin',
+  'signedout']) {
   engine.addEventListener(type, (event) => syncEvents.dispatchEvent(new CustomEvent(type, { detail: event.detail })));
 }
 new BroadcastChannel(CHANNEL_NAME).addEventListener('message', ({ data }) => {
@@ -198,9 +201,13 @@ function applyConfig(next) {
  * Switch on the automatic starts the server's configuration asks for: on
  * coming online, on resume (and now, at start), retry on error, periodic.
  * Call once when the app starts. `sync_on_login` is applied by `signedIn()`.
+ * @param {{beforeComplete?: () => Promise<void>}} [options] `beforeComplete`: awaited
+ *   before a sync this page runs reports `synccomplete` (the app: its release
+ *   cached by the worker, so that the app the sync filled also starts offline)
  */
-export async function startAutomaticSync() {
-  applyConfig(await db.getMeta('config'));
+export async function startAutomaticSync(options = {}) {
+  beforeComplete = options.beforeComplete ?? null;
+  applyConfig(await meta.config());
   window.addEventListener('online', onOnline);
   window.addEventListener('offline', onOffline);
   document.addEventListener('visibilitychange', onVisible);

@@ -4,14 +4,10 @@
  * @module queue
  */
 
-import { getMeta, updateMeta } from './db.js';
-
-const KEY = 'unitQueue';
+import * as meta from './meta.js';
 
 /** Name of the Web Lock held while a sync runs (in any tab or the worker). */
 export const LOCK_NAME = 'offline-sync';
-
-const RUNNING = 'runningUnit';
 
 /** @returns {Promise<boolean>} whether some context holds the sync lock right now */
 async function lockHeld() {
@@ -20,46 +16,55 @@ async function lockHeld() {
 }
 
 /**
- * Queue `unit` unless it already waits. The unit at the head of the queue
- * stays there while it runs (so a crash leaves it queued); once it has
- * started, it no longer counts as waiting: a change made during a sync gets
- * a sync of its own after it.
+ * The queue once `unit` is added unless it already waits. The unit at the
+ * head stays there while it runs (so a crash leaves it queued); once it has
+ * started (`running`), it no longer counts as waiting: a change made during
+ * a sync gets a sync of its own after it.
+ * @param {string[]} queue
+ * @param {string} unit
+ * @param {{running?: string|null, discardPendingUnits?: boolean}} [options] `discardPendingUnits`:
+ *   empty the queue first (a running unit finishes)
+ * @returns {string[]} a new queue
+ */
+export function withUnit(queue, unit, { running = null, discardPendingUnits = false } = {}) {
+  const head = running && queue[0] === running ? queue.slice(0, 1) : [];
+  const next = discardPendingUnits ? head : [...queue];
+  if (!next.slice(head.length).includes(unit)) next.push(unit);
+  return next;
+}
+
+/**
+ * Queue `unit` unless it already waits (`withUnit`), in one transaction.
  * @param {string} unit
  * @param {{discardPendingUnits?: boolean}} [options] empty the queue first (a running unit finishes)
  * @returns {Promise<string[]>} the queue after the change
  */
 export async function enqueueUnit(unit, { discardPendingUnits = false } = {}) {
-  const marker = await getMeta(RUNNING);
+  const marker = await meta.runningUnit();
   const running = marker && (await lockHeld()) ? marker : null; // a marker without the lock is stale
-  return updateMeta(KEY, (queue) => {
-    const current = queue ?? [];
-    const head = running && current[0] === running ? current.slice(0, 1) : [];
-    const next = discardPendingUnits ? head : [...current];
-    if (!next.slice(head.length).includes(unit)) next.push(unit);
-    return next;
-  });
+  return meta.updateUnitQueue((queue) => withUnit(queue, unit, { running, discardPendingUnits }));
 }
 
 /** Mark `unit` (the head of the queue) as started. Call under the sync lock. */
 export function startUnit(unit) {
-  return updateMeta(RUNNING, () => unit);
+  return meta.setRunningUnit(unit);
 }
 
 /** Clear the started mark after a failure; the unit stays queued. */
 export function abandonUnit() {
-  return updateMeta(RUNNING, () => null);
+  return meta.setRunningUnit(null);
 }
 
 /** @returns {Promise<string|undefined>} the unit to run next, left in the queue until it succeeds */
 export async function nextUnit() {
-  return (await getMeta(KEY))?.[0];
+  return (await meta.unitQueue())[0];
 }
 
 /** Remove `unit` from the queue once it ran. */
 export async function completeUnit(unit) {
-  await updateMeta(RUNNING, () => null);
-  return updateMeta(KEY, (queue) => {
-    const next = [...(queue ?? [])];
+  await meta.setRunningUnit(null);
+  return meta.updateUnitQueue((queue) => {
+    const next = [...queue];
     const index = next.indexOf(unit);
     if (index >= 0) next.splice(index, 1);
     return next;

@@ -5,6 +5,7 @@
  */
 
 import { SyncError } from './errors.js';
+import { UPSERTS_HEADER } from './page-format.js';
 
 /**
  * Per session token, the controller that cuts its requests short in this
@@ -102,8 +103,6 @@ export function getConfig(token, { signal } = {}) {
   return request('/api/sync/config/', { token, signal });
 }
 
-/** Response header of a pulled page: how many records it upserts (this server's extension). */
-const UPSERTS_HEADER = 'Sync-Upserts';
 
 /**
  * A page this big or bigger is kept as a Blob; a smaller one (a delta sync's)

@@ -8,14 +8,12 @@
  */
 
 import * as api from './api.js';
-import * as db from './db.js';
 import { toSyncError } from './errors.js';
-
-const KEY = 'revokeTokens';
+import * as meta from './meta.js';
 
 /** Remember `token` to be revoked later. */
 export function revokeLater(token) {
-  return db.updateMeta(KEY, (tokens) => [...new Set([...(tokens ?? []), token])]);
+  return meta.updateRevokeTokens((tokens) => [...new Set([...tokens, token])]);
 }
 
 /**
@@ -24,7 +22,7 @@ export function revokeLater(token) {
  * @returns {Promise<number>} tokens still waiting (the server was unreachable)
  */
 export async function revokePending() {
-  const tokens = (await db.getMeta(KEY)) ?? [];
+  const tokens = await meta.revokeTokens();
   const settled = new Set();
   for (const token of tokens) {
     try {
@@ -35,6 +33,6 @@ export async function revokePending() {
     }
   }
   if (!settled.size) return tokens.length;
-  const left = await db.updateMeta(KEY, (current) => (current ?? []).filter((token) => !settled.has(token)));
+  const left = await meta.updateRevokeTokens((current) => current.filter((token) => !settled.has(token)));
   return left.length;
 }

@@ -10,10 +10,12 @@
 import * as api from './api.js';
 import * as db from './db.js';
 import { SyncError, toSyncError } from './errors.js';
+import * as meta from './meta.js';
 import { pushOutbox } from './outbox.js';
+import { summarizePage } from './page-format.js';
 import { LOCK_NAME, abandonUnit, completeUnit, nextUnit, startUnit } from './queue.js';
 import { revokePending } from './revocations.js';
-import { SEGMENT_CHANNEL_NAME, replaySegments, withTexts } from './segments.js';
+import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
 import { FORMAT as SNAPSHOT_FORMAT } from './snapshot-format.js';
 
 export { LOCK_NAME };
@@ -48,68 +50,6 @@ const STOP_CHANNEL_NAME = 'offline-sync-stop';
  *            duplicates: number, pages: number, upserts: number, deletes: number, bytes: number,
  *            durationMs: number}} SyncStats
  */
-
-/** @returns {Promise<string>} this installation's client id (created once) */
-export function clientIdGet() {
-  return db.updateMeta('clientId', (id) => id ?? crypto.randomUUID());
-}
-
-/**
- * What the engine needs from a pulled page — cursor, flags, deletes and a
- * count of records — without decoding its records: the page is stored as the
- * text it came as, and decoding 5,000 records only to count them would be
- * most of the client's work. Falls back to a full decode if the page is not
- * laid out as this server sends it.
- * @param {string} text
- * @returns {{cursor: string, has_more: boolean, reset: boolean, deletes: string[], upserts: number}}
- */
-export function summarize(text) {
-  const KEY = '"version":';
-  const tail = pageTail(text);
-  if (!tail) {
-    const body = JSON.parse(text);
-    return { ...body, upserts: body.upserts.length };
-  }
-  let upserts = 0;
-  for (let i = text.indexOf(KEY); i !== -1 && i < tail.at; i = text.indexOf(KEY, i + KEY.length)) upserts += 1;
-  return { ...tail.members, upserts };
-}
-
-/**
- * The members after `upserts` (`deletes`, `cursor`, ...) of a page's JSON
- * text, or of its end; null if not laid out as this server sends them.
- * @returns {{members: object, at: number}|null} `at`: where they start in `text`
- */
-function pageTail(text) {
-  const at = text.lastIndexOf('"deletes":');
-  if (at < 0) return null;
-  try {
-    const members = JSON.parse(`{${text.slice(at)}`);
-    return typeof members.cursor === 'string' ? { members, at } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A page's end is read on its own when it holds this much: its deletes, cursors and flags. */
-const TAIL_BYTES = 64 * 1024;
-
-/**
- * `summarize` for a pulled page as `api.pull` answers it. Of a page kept as a
- * Blob, with the server's count of upserts, only the end is read (its records
- * stay undecoded, in the browser's blob storage); otherwise, or if the end
- * does not hold the members after `upserts` (a page of many deletes), the
- * whole text.
- * @param {{body: Blob|string, upserts: number|null}} page
- */
-export async function summarizePage({ body, upserts }) {
-  if (typeof body === 'string') return summarize(body);
-  if (upserts !== null) {
-    const tail = pageTail(await body.slice(Math.max(0, body.size - TAIL_BYTES)).text());
-    if (tail) return { ...tail.members, upserts };
-  }
-  return summarize(await body.text());
-}
 
 /**
  * `blob` if it is the part the manifest lists (its SHA-256), else a SyncError:
@@ -152,6 +92,18 @@ function ownerOf(config, collection, token) {
  */
 
 export class SyncEngine extends EventTarget {
+  #context;
+  #beforeComplete;
+  #channel = new BroadcastChannel(CHANNEL_NAME);
+  #segmentChannel = new BroadcastChannel(SEGMENT_CHANNEL_NAME);
+  /** Tags this engine's messages, so its own page does not hear them twice. */
+  #id = crypto.randomUUID();
+  /** @type {Set<AbortController>} one per hold of the sync lock by this engine (`locked`) */
+  #holds = new Set();
+  /** @type {Set<string>} sessions signed out while this engine lived: no sync runs for them any more */
+  #ended = new Set();
+  #stopChannel = new BroadcastChannel(STOP_CHANNEL_NAME);
+
   /**
    * @param {{context?: 'page'|'worker', beforeComplete?: () => Promise<void>}} [options]
    *   `beforeComplete`: awaited before a sync reports `synccomplete` (the worker:
@@ -159,24 +111,28 @@ export class SyncEngine extends EventTarget {
    */
   constructor({ context = 'page', beforeComplete = null } = {}) {
     super();
-    this.context = context;
-    this.beforeComplete = beforeComplete;
-    this.channel = new BroadcastChannel(CHANNEL_NAME);
-    this.segmentChannel = new BroadcastChannel(SEGMENT_CHANNEL_NAME);
-    /** Tags this engine's messages, so its own page does not hear them twice. */
-    this.id = crypto.randomUUID();
-    /** @type {Set<AbortController>} one per hold of the sync lock by this engine (`locked`) */
-    this.holds = new Set();
-    /** @type {Set<string>} sessions signed out while this engine lived: no sync runs for them any more */
-    this.ended = new Set();
-    this.stopChannel = new BroadcastChannel(STOP_CHANNEL_NAME);
-    this.stopChannel.addEventListener('message', ({ data }) => this.stop(data.token));
+    this.#context = context;
+    this.#beforeComplete = beforeComplete;
+    this.#stopChannel.addEventListener('message', ({ data }) => this.#stop(data.token));
+  }
+
+  /** The id this engine tags its channel messages with: a listener skips those it heard as events. */
+  get id() {
+    return this.#id;
+  }
+
+  /**
+   * Dispatch an event here and post it to every other context (the sync
+   * client's own events, such as `signedin`, travel with the engine's).
+   */
+  announce(type, detail) {
+    this.#emit(type, detail);
   }
 
   /** @fires SyncEngine#syncstart etc. */
-  emit(type, detail) {
+  #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
-    this.channel.postMessage({ type, detail, origin: this.id });
+    this.#channel.postMessage({ type, detail, origin: this.#id });
   }
 
   /**
@@ -185,7 +141,7 @@ export class SyncEngine extends EventTarget {
    * @returns {Promise<SyncStats>}
    */
   offlineDataSync(unit = 'all') {
-    return this.locked((signal) => this.runUnit(unit, signal));
+    return this.#locked((signal) => this.#runUnit(unit, signal));
   }
 
   /**
@@ -197,13 +153,13 @@ export class SyncEngine extends EventTarget {
    * @returns {Promise<SyncStats[]>}
    */
   drainQueue({ handOver = null } = {}) {
-    return this.locked(async (signal) => {
+    return this.#locked(async (signal) => {
       const done = [];
       for (let unit = await nextUnit(); unit;) {
         signal.throwIfAborted();
         await startUnit(unit);
         try {
-          done.push(await this.runUnit(unit, signal));
+          done.push(await this.#runUnit(unit, signal));
         } catch (error) {
           await abandonUnit();
           throw error;
@@ -222,14 +178,14 @@ export class SyncEngine extends EventTarget {
    * @param {(signal: AbortSignal) => Promise<T>} work
    * @returns {Promise<T>}
    */
-  locked(work) {
+  #locked(work) {
     return navigator.locks.request(LOCK_NAME, async () => {
       const hold = new AbortController();
-      this.holds.add(hold);
+      this.#holds.add(hold);
       try {
         return await work(hold.signal);
       } finally {
-        this.holds.delete(hold);
+        this.#holds.delete(hold);
       }
     });
   }
@@ -244,12 +200,12 @@ export class SyncEngine extends EventTarget {
    * for that session again.
    * @param {string|null} token
    */
-  stop(token) {
+  #stop(token) {
     if (token) {
-      this.ended.add(token);
+      this.#ended.add(token);
       api.abortSession(token, new SyncError('session_ended')); // also a push in flight (outbox.js)
     }
-    for (const hold of this.holds) hold.abort(new SyncError('session_ended'));
+    for (const hold of this.#holds) hold.abort(new SyncError('session_ended'));
   }
 
   /**
@@ -266,8 +222,8 @@ export class SyncEngine extends EventTarget {
    */
   async endSession(token, wipe) {
     const running = (await navigator.locks.query()).held.some((lock) => lock.name === LOCK_NAME);
-    this.stop(token);
-    this.stopChannel.postMessage({ token }); // every other context (the sender does not hear it)
+    this.#stop(token);
+    this.#stopChannel.postMessage({ token }); // every other context (the sender does not hear it)
     await navigator.locks.request(LOCK_NAME, wipe);
     return running;
   }
@@ -276,7 +232,7 @@ export class SyncEngine extends EventTarget {
    * Time one stage as a User Timing measure `offline-sync:<unit>:<stage>`; none starts once the run is stopped.
    * @param {Run} run
    */
-  async stage(run, stage, work) {
+  async #stage(run, stage, work) {
     run.signal.throwIfAborted();
     const name = `offline-sync:${run.unit}:${stage}`;
     performance.mark(`${name}:start`);
@@ -294,30 +250,30 @@ export class SyncEngine extends EventTarget {
    * @param {AbortSignal} signal the lock hold's: once aborted, the unit fails at once with its reason
    * @returns {Promise<SyncStats>}
    */
-  async runUnit(unit, signal) {
+  async #runUnit(unit, signal) {
     const name = `offline-sync:${unit}`;
     const started = performance.now();
     performance.mark(`${name}:start`);
-    this.emit('syncstart', { unit, context: this.context });
+    this.#emit('syncstart', { unit, context: this.#context });
     /** @type {SyncStats} */
     const stats = { unit, pushed: 0, applied: 0, conflicts: 0, rejected: 0, duplicates: 0, pages: 0, upserts: 0, deletes: 0, bytes: 0, durationMs: 0 };
     try {
-      const token = (await db.getMeta('auth'))?.token ?? null;
-      if (this.ended.has(token)) throw new SyncError('session_ended');
+      const token = (await meta.auth())?.token ?? null;
+      if (this.#ended.has(token)) throw new SyncError('session_ended');
       /** @type {Run} */
       const run = { unit, token, signal, stats, seqs: new Map(), offers: Promise.resolve(null) };
-      const work = this.stages(run);
+      const work = this.#stages(run);
       work.catch(() => {}); // if stopped, abandoned: it fails at its next request or write
       const config = await Promise.race([work, whenAborted(signal)]);
       stats.durationMs = performance.now() - started;
-      this.emit('synccomplete', { unit, stats, config });
+      this.#emit('synccomplete', { unit, stats, config });
       return stats;
     } catch (error) {
       const failure = toSyncError(error);
-      const config = await db.getMeta('config').catch(() => null);
+      const config = await meta.config().catch(() => null);
       const willRetry = failure.retryable && (config?.retry_on_error ?? true);
       failure.willRetry = willRetry; // the worker hands the sync back to the browser only then
-      this.emit('syncerror', { unit, code: failure.code, message: failure.message, willRetry, details: failure.details });
+      this.#emit('syncerror', { unit, code: failure.code, message: failure.message, willRetry, details: failure.details });
       throw failure;
     } finally {
       performance.mark(`${name}:end`);
@@ -330,28 +286,28 @@ export class SyncEngine extends EventTarget {
    * @param {Run} run
    * @returns {Promise<object>} the configuration
    */
-  async stages(run) {
+  async #stages(run) {
     const { unit, token, signal } = run;
     // A replica that lacks a collection asks for the snapshots beside the configuration: a round trip less.
-    if (await this.lacksACollection()) run.offers = api.getSnapshots(token, { signal });
-    const config = await this.stage(run, 'config', () => this.loadConfig(token, signal));
-    await this.stage(run, 'revoke', revokePending); // tokens of sign-outs not revoked yet (made offline)
+    if (await this.#lacksACollection()) run.offers = api.getSnapshots(token, { signal });
+    const config = await this.#stage(run, 'config', () => this.#loadConfig(token, signal));
+    await this.#stage(run, 'revoke', revokePending); // tokens of sign-outs not revoked yet (made offline)
     const collections = config.units[unit];
     if (!collections) throw new SyncError('unknown_unit', { unit });
     for (const collection of Object.keys(config.collections)) {
       run.seqs.set(collection, await db.lastSegmentSeq(collection));
     }
-    if (token) await this.stage(run, 'push', () => this.push(run));
+    if (token) await this.#stage(run, 'push', () => this.#push(run));
     // Collections are independent (each stores its own pages and cursor): pulled at once, so that
     // a small one does not hold up a large one's first page. All must end before the unit does.
     const pulls = collections
       .filter((collection) => config.collections[collection]?.scope !== 'user' || token)
-      .map((collection) => this.stage(run, `pull:${collection}`, () => this.pull(run, collection, config)));
+      .map((collection) => this.#stage(run, `pull:${collection}`, () => this.#pull(run, collection, config)));
     const failed = (await Promise.allSettled(pulls)).find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     signal.throwIfAborted();
-    await db.setMeta('lastSync', { at: Date.now(), unit });
-    await this.beforeComplete?.().catch(() => {}); // retried by the next sync
+    await meta.setLastSync({ at: Date.now(), unit });
+    await this.#beforeComplete?.().catch(() => {}); // retried by the next sync
     return config;
   }
 
@@ -359,26 +315,26 @@ export class SyncEngine extends EventTarget {
    * @returns {Promise<boolean>} whether some collection that may start from a snapshot has
    *   neither a cursor nor a snapshot download to resume
    */
-  async lacksACollection() {
-    const known = await db.getMeta('config');
+  async #lacksACollection() {
+    const known = await meta.config();
     if (!known) return true; // the first sync
     const names = Object.keys(known.collections).filter((name) => known.collections[name].snapshot);
-    const held = await Promise.all(names.map(async (name) => (await db.getMeta(`cursor:${name}`))
-      ?? (await db.getMeta(`snapshot:${name}`))));
+    const held = await Promise.all(names.map(async (name) => (await meta.cursor(name))
+      ?? (await meta.snapshotDownload(name))));
     return held.some((value) => value === undefined || value === null);
   }
 
   /** Fetch the configuration, cache it, and start over if the schema changed. */
-  async loadConfig(token, signal) {
+  async #loadConfig(token, signal) {
     const config = await api.getConfig(token, { signal });
     signal.throwIfAborted();
-    const known = await db.getMeta('schemaVersion');
+    const known = await meta.schemaVersion();
     if (known !== undefined && known !== config.schema_version) {
       // Discard the replica, keep unsent changes: they are re-applied on top.
       await db.clearReplica(Object.keys(config.collections));
     }
-    await db.setMeta('schemaVersion', config.schema_version);
-    await db.setMeta('config', config);
+    await meta.setSchemaVersion(config.schema_version);
+    await meta.setConfig(config);
     return config;
   }
 
@@ -387,7 +343,7 @@ export class SyncEngine extends EventTarget {
    * first, so a stopped run fails here rather than store anything.
    * @param {Run} run
    */
-  nextSeq(run, collection) {
+  #nextSeq(run, collection) {
     run.signal.throwIfAborted();
     const seq = (run.seqs.get(collection) ?? 0) + 1;
     run.seqs.set(collection, seq);
@@ -399,17 +355,24 @@ export class SyncEngine extends EventTarget {
    * answers are still queued (db.js `recordPushOutcome`): a sign-out empties the outbox.
    * @param {Run} run
    */
-  async push(run) {
+  async #push(run) {
     const { token, stats } = run;
-    const result = await pushOutbox({ clientId: await clientIdGet(), token, nextSeq: (c) => this.nextSeq(run, c) });
+    const stored = [];
+    const nextSeq = (collection) => {
+      const seq = this.#nextSeq(run, collection);
+      stored.push({ collection, seq });
+      return seq;
+    };
+    const result = await pushOutbox({ clientId: await meta.clientId(), token, nextSeq });
     run.signal.throwIfAborted();
+    for (const segment of stored) this.#segmentChannel.postMessage(segment); // the records the server answered
     stats.pushed += result.sent;
     stats.applied += result.applied;
     stats.duplicates += result.duplicates;
     stats.conflicts += result.conflicts.length;
     stats.rejected += result.rejections.length;
-    for (const conflict of result.conflicts) this.emit('conflict', conflict);
-    for (const rejection of result.rejections) this.emit('rejected', rejection);
+    for (const conflict of result.conflicts) this.#emit('conflict', conflict);
+    for (const rejection of result.rejections) this.#emit('rejected', rejection);
   }
 
   /**
@@ -420,10 +383,10 @@ export class SyncEngine extends EventTarget {
    * snapshot's cursor. The next page downloads while one is stored.
    * @param {Run} run
    */
-  async pull(run, collection, config) {
+  async #pull(run, collection, config) {
     const { unit, token, signal } = run;
     const owner = ownerOf(config, collection, token);
-    let cursor = (await db.getMeta(`cursor:${collection}`)) ?? null;
+    let cursor = (await meta.cursor(collection)) ?? null;
     const progress = { unit, collection, pages: 0, expected: null };
     let limit = config.page_size;
     const fetchPage = (from) => {
@@ -435,7 +398,7 @@ export class SyncEngine extends EventTarget {
     if (cursor === null && config.collections[collection]?.snapshot) {
       // The first page after the snapshot is asked for while its parts download: a round trip less.
       const ahead = (from) => { next = fetchPage(from); };
-      cursor = await this.stage(run, `snapshot:${collection}`, () => this.downloadSnapshot(run, progress, owner, ahead));
+      cursor = await this.#stage(run, `snapshot:${collection}`, () => this.#downloadSnapshot(run, progress, owner, ahead));
     }
     let fresh = cursor === null;
     if (fresh) limit = Math.max(FRESH_PAGE_SIZE, config.page_size); // a download from scratch: large pages
@@ -444,27 +407,27 @@ export class SyncEngine extends EventTarget {
       const page = await next.page;
       const body = await summarizePage(page);
       const segment = {
-        collection, seq: this.nextSeq(run, collection), reset: fresh || body.reset,
+        collection, seq: this.#nextSeq(run, collection), reset: fresh || body.reset,
         ...(typeof page.body === 'string' ? { text: page.body } : { blob: page.body }),
       };
       next = body.has_more ? fetchPage(body.cursor) : null;
       await db.writePage(collection, { ...segment, cursor: body.cursor }, { owner });
-      this.segmentChannel.postMessage(segment);
+      this.#segmentChannel.postMessage({ collection, seq: segment.seq });
       fresh = false;
-      this.progress(progress, run.stats, { upserts: body.upserts, deletes: body.deletes.length,
+      this.#progress(progress, run.stats, { upserts: body.upserts, deletes: body.deletes.length,
         bytes: page.body.size ?? page.body.length, hasMore: next !== null });
     }
-    if ((await db.countSegments(collection)) > COMPACT_AFTER) await this.compact(run, collection, owner);
+    if ((await db.countSegments(collection)) > COMPACT_AFTER) await this.#compact(run, collection, owner);
   }
 
   /** Count a stored page or part and report the sync's progress. */
-  progress(progress, stats, { upserts, deletes, bytes, hasMore }) {
+  #progress(progress, stats, { upserts, deletes, bytes, hasMore }) {
     progress.pages += 1;
     stats.pages += 1;
     stats.upserts += upserts;
     stats.deletes += deletes;
     stats.bytes += bytes;
-    this.emit('syncprogress', {
+    this.#emit('syncprogress', {
       unit: progress.unit, collection: progress.collection, pages: progress.pages, upserts: stats.upserts,
       deletes: stats.deletes, hasMore, expected: progress.expected,
     });
@@ -474,7 +437,7 @@ export class SyncEngine extends EventTarget {
    * Download the server's snapshot of a collection (docs/protocol-notes.md):
    * its parts, PARTS_IN_FLIGHT at a time, each stored as a segment as it
    * arrives. The download is remembered
-   * (`snapshot:<collection>` in meta, with the parts stored so far), so one
+   * (its manifest and the parts stored so far, in meta), so one
    * interrupted by a lost connection or a closed app resumes with the parts
    * still missing, from the same snapshot. If the server no longer keeps
    * its parts, it starts over from the current one.
@@ -485,10 +448,10 @@ export class SyncEngine extends EventTarget {
    * @returns {Promise<string|null>} the cursor to pull from once every part
    *   is stored; null if the server offers no snapshot (pull from scratch)
    */
-  async downloadSnapshot(run, progress, owner, ahead) {
+  async #downloadSnapshot(run, progress, owner, ahead) {
     const { collection } = progress;
     const { token, signal } = run;
-    let download = await db.getMeta(`snapshot:${collection}`);
+    let download = await meta.snapshotDownload(collection);
     for (let attempt = 0; attempt < 2; attempt += 1) {
       if (!download) {
         const offered = attempt === 0 ? await run.offers : null; // asked beside the configuration
@@ -496,16 +459,16 @@ export class SyncEngine extends EventTarget {
         if (!manifest || manifest.format !== SNAPSHOT_FORMAT) return null;
         download = { manifest, done: [] };
         signal.throwIfAborted();
-        await db.setMeta(`snapshot:${collection}`, download, { owner });
+        await meta.setSnapshotDownload(collection, download, { owner });
       }
       ahead(download.manifest.cursor);
       try {
-        return await this.snapshotParts(run, progress, owner, download);
+        return await this.#snapshotParts(run, progress, owner, download);
       } catch (error) {
         if (error.code !== 'snapshot_part_not_found') throw error;
         download = null; // replaced since: the first part of the current one drops what was stored
         signal.throwIfAborted();
-        await db.setMeta(`snapshot:${collection}`, undefined, { owner });
+        await meta.setSnapshotDownload(collection, undefined, { owner });
       }
     }
     return null;
@@ -519,7 +482,7 @@ export class SyncEngine extends EventTarget {
    * the run: then nothing more is stored).
    * @param {Run} run
    */
-  async snapshotParts(run, progress, owner, { manifest, done }) {
+  async #snapshotParts(run, progress, owner, { manifest, done }) {
     const { collection } = progress;
     const { signal } = run;
     const stored = new Set(done);
@@ -533,14 +496,14 @@ export class SyncEngine extends EventTarget {
     let writing = Promise.resolve();
     const store = (part, blob) => {
       writing = writing.then(async () => {
-        const segment = { collection, seq: this.nextSeq(run, collection), reset: stored.size === 0,
+        const segment = { collection, seq: this.#nextSeq(run, collection), reset: stored.size === 0,
           format: SNAPSHOT_FORMAT, blob };
         stored.add(part.sha256);
         const last = stored.size === manifest.parts.length;
         await db.writeSnapshotPart(collection, segment, { sha256: part.sha256, cursor: last ? manifest.cursor : null,
           owner });
-        this.segmentChannel.postMessage(segment);
-        this.progress(progress, run.stats, { upserts: part.records, deletes: 0, bytes: blob.size, hasMore: !last });
+        this.#segmentChannel.postMessage({ collection, seq: segment.seq });
+        this.#progress(progress, run.stats, { upserts: part.records, deletes: 0, bytes: blob.size, hasMore: !last });
       });
       return writing;
     };
@@ -564,14 +527,15 @@ export class SyncEngine extends EventTarget {
    * @param {Run} run
    * @param {string|undefined} owner see `ownerOf`
    */
-  async compact(run, collection, owner) {
-    const records = [...replaySegments(await withTexts(await db.readSegments(collection))).values()];
+  async #compact(run, collection, owner) {
+    const records = [...(await replaySegments(await db.readSegments(collection))).values()];
     const texts = [];
     for (let start = 0; start < records.length || start === 0; start += FRESH_PAGE_SIZE) {
       texts.push(JSON.stringify({ upserts: records.slice(start, start + FRESH_PAGE_SIZE), deletes: [] }));
     }
-    const first = this.nextSeq(run, collection);
+    const first = this.#nextSeq(run, collection);
     await db.replaceSegments(collection, texts, first, { owner });
     run.seqs.set(collection, first + texts.length - 1);
+    this.#segmentChannel.postMessage({ collection, seq: first });
   }
 }

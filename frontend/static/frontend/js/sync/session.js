@@ -6,12 +6,13 @@
 
 import * as api from './api.js';
 import * as db from './db.js';
+import * as meta from './meta.js';
 import { revokeLater, revokePending } from './revocations.js';
-import { engine, signedIn, syncEvents, triggerOfflineDataSync } from './trigger.js';
+import { engine, signedIn, triggerOfflineDataSync } from './trigger.js';
 
 /** @returns {Promise<{token: string, user: {id: number, username: string, is_staff: boolean}}|undefined>} */
 export function currentAuth() {
-  return db.getMeta('auth');
+  return meta.auth();
 }
 
 /**
@@ -20,8 +21,8 @@ export function currentAuth() {
  */
 export async function login(username, password) {
   const answer = await api.login(username, password, navigator.userAgent.slice(0, 200));
-  await db.setMeta('auth', { token: answer.token, user: answer.user, expiresAt: answer.expires_at });
-  announce('signedin', { user: answer.user });
+  await meta.setAuth({ token: answer.token, user: answer.user, expiresAt: answer.expires_at });
+  engine.announce('signedin', { user: answer.user });
   await signedIn();
   return answer.user;
 }
@@ -41,24 +42,18 @@ export function unsentChanges() {
  * so nothing that sync fetched for this session is stored after the wipe;
  * db.js refuses such writes besides. Offline, the data leaves the device at
  * once and the token is revoked by the next sync (a background sync is
- * queued for it, and for the catalogue if a sync was stopped).
+ * queued for it, and to finish a sync that was stopped).
  */
 export async function logout() {
   const token = (await currentAuth())?.token ?? null;
   // Remembered first: revoked below, or by the next sync if the server cannot be reached or the app closes.
   if (token) await revokeLater(token);
-  const config = await db.getMeta('config');
-  const userCollections = Object.entries(config?.collections ?? { favourites: { scope: 'user' } })
+  const config = await meta.config();
+  const userCollections = Object.entries(config?.collections ?? {}) // none stored before a first sync
     .filter(([, info]) => info.scope === 'user')
     .map(([name]) => name);
   const stopped = await engine.endSession(token, () => db.wipeUserData(userCollections));
   const unrevoked = token ? await revokePending() : 0;
-  announce('signedout', {});
-  if (unrevoked || stopped) await triggerOfflineDataSync('catalogue');
-}
-
-function announce(type, detail) {
-  syncEvents.dispatchEvent(new CustomEvent(type, { detail }));
-  // Tagged like the engine's own messages, so this page does not hear it twice.
-  engine.channel.postMessage({ type, detail, origin: engine.id });
+  engine.announce('signedout', {});
+  if (unrevoked || stopped) await triggerOfflineDataSync('all'); // as the signed-out device: no user collection
 }

@@ -9,6 +9,9 @@
  */
 
 import { SyncError, toSyncError } from './errors.js';
+import {
+  AUTH, CONFLICTS, NEXT_MUTATION_ID, REJECTIONS, USER_KEYS, cursorKey, replicaKeys, seqKey, snapshotKey,
+} from './keys.js';
 
 const DB_NAME = 'offline-sync';
 const DB_VERSION = 1;
@@ -95,7 +98,7 @@ function collectionRange(collection) {
  */
 async function checkOwner(meta, owner) {
   if (owner === undefined) return;
-  const auth = await requestValue(meta.get('auth'));
+  const auth = await requestValue(meta.get(AUTH));
   if ((auth?.token ?? null) !== owner) throw new SyncError('session_ended');
 }
 
@@ -147,8 +150,8 @@ export function writePage(collection, { cursor, ...segment }, { owner } = {}) {
     const { seq, reset } = segment;
     if (reset) segments.delete(collectionRange(collection));
     segments.put({ ...segment, collection });
-    meta.put(seq, `seq:${collection}`);
-    meta.put(cursor, `cursor:${collection}`);
+    meta.put(seq, seqKey(collection));
+    meta.put(cursor, cursorKey(collection));
   });
 }
 
@@ -170,15 +173,15 @@ export function writeSnapshotPart(collection, segment, { sha256, cursor, reset =
     if (segment?.reset || reset) segments.delete(collectionRange(collection));
     if (segment) {
       segments.put({ ...segment, collection });
-      meta.put(segment.seq, `seq:${collection}`);
+      meta.put(segment.seq, seqKey(collection));
     }
     if (cursor !== null) {
-      meta.put(cursor, `cursor:${collection}`);
-      meta.delete(`snapshot:${collection}`);
+      meta.put(cursor, cursorKey(collection));
+      meta.delete(snapshotKey(collection));
       return;
     }
-    const download = await requestValue(meta.get(`snapshot:${collection}`));
-    meta.put({ ...download, done: [...download.done, sha256] }, `snapshot:${collection}`);
+    const download = await requestValue(meta.get(snapshotKey(collection)));
+    meta.put({ ...download, done: [...download.done, sha256] }, snapshotKey(collection));
   });
 }
 
@@ -189,7 +192,7 @@ export function writeSnapshotPart(collection, segment, { sha256, cursor, reset =
  * @returns {Promise<number>}
  */
 export async function lastSegmentSeq(collection) {
-  return (await getMeta(`seq:${collection}`)) ?? 0;
+  return (await getMeta(seqKey(collection))) ?? 0;
 }
 
 /**
@@ -216,7 +219,7 @@ export function replaceSegments(collection, texts, firstSeq, { owner } = {}) {
     await checkOwner(meta, owner);
     segments.delete(collectionRange(collection));
     texts.forEach((text, index) => segments.put({ collection, seq: firstSeq + index, text, reset: index === 0 }));
-    meta.put(firstSeq + texts.length - 1, `seq:${collection}`);
+    meta.put(firstSeq + texts.length - 1, seqKey(collection));
   });
 }
 
@@ -225,8 +228,7 @@ export function clearReplica(collections) {
   return inTransaction([META, SEGMENTS], 'readwrite', ({ meta, segments }) => {
     for (const collection of collections) {
       segments.delete(collectionRange(collection));
-      meta.delete(`cursor:${collection}`);
-      meta.delete(`snapshot:${collection}`);
+      for (const key of replicaKeys(collection)) meta.delete(key);
     }
   });
 }
@@ -241,10 +243,10 @@ export function clearReplica(collections) {
  */
 export function outboxAdd(mutation) {
   return inTransaction([META, OUTBOX], 'readwrite', async ({ meta, outbox }) => {
-    const id = (await requestValue(meta.get('nextMutationId'))) ?? 1;
+    const id = (await requestValue(meta.get(NEXT_MUTATION_ID))) ?? 1;
     const stored = { ...mutation, id, queuedAt: Date.now() };
     outbox.put(stored);
-    meta.put(id + 1, 'nextMutationId');
+    meta.put(id + 1, NEXT_MUTATION_ID);
     return stored;
   });
 }
@@ -281,11 +283,11 @@ export function recordPushOutcome({ done, records, conflicts, rejections }, seqs
     for (const id of done) outbox.delete(id);
     for (const [collection, change] of records) {
       segments.put({ collection, seq: seqs.get(collection), text: JSON.stringify(change), reset: false });
-      meta.put(seqs.get(collection), `seq:${collection}`);
+      meta.put(seqs.get(collection), seqKey(collection));
     }
-    if (conflicts.length) meta.put([...((await requestValue(meta.get('conflicts'))) ?? []), ...conflicts], 'conflicts');
+    if (conflicts.length) meta.put([...((await requestValue(meta.get(CONFLICTS))) ?? []), ...conflicts], CONFLICTS);
     if (rejections.length) {
-      meta.put([...((await requestValue(meta.get('rejections'))) ?? []), ...rejections], 'rejections');
+      meta.put([...((await requestValue(meta.get(REJECTIONS))) ?? []), ...rejections], REJECTIONS);
     }
   });
 }
@@ -298,11 +300,10 @@ export function recordPushOutcome({ done, records, conflicts, rejections }, seqs
 export function wipeUserData(userCollections) {
   return inTransaction([META, SEGMENTS, OUTBOX], 'readwrite', ({ meta, segments, outbox }) => {
     outbox.clear();
-    for (const key of ['auth', 'conflicts', 'rejections', 'unitQueue']) meta.delete(key);
+    for (const key of USER_KEYS) meta.delete(key);
     for (const collection of userCollections) {
       segments.delete(collectionRange(collection));
-      meta.delete(`cursor:${collection}`);
-      meta.delete(`snapshot:${collection}`);
+      for (const key of replicaKeys(collection)) meta.delete(key);
     }
   });
 }
