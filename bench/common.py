@@ -121,9 +121,14 @@ def django_env(url: str, **extra: str) -> dict:
 
 def manage(env: dict, *args: str) -> None:
     """Run a management command; a failure shows the command's own error."""
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    _django(env, "manage.py", *args)
+
+
+def _django(env: dict, *args: str) -> None:
+    """`python <args>` from the project root in the Django environment `env`; a failure shows its own error."""
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
 
 @contextlib.contextmanager
@@ -197,11 +202,8 @@ def serve(
     with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
         env = django_env(url, STATIC_ROOT=f"{static}/static", SYNC_SNAPSHOT_DIR=f"{static}/snapshots",
                          **(environment or {}))  # fmt: skip
-        manage(env, "migrate", "-v0")
-        manage(env, "seed_catalogue", "--products", str(products))
-        if snapshots:
-            manage(env, "build_snapshots")
-        manage(env, "collectstatic", "--noinput", "-v0")
+        # migrate, seed_catalogue, build_snapshots and collectstatic (copied from bench.static_cache)
+        _django(env, "-m", "bench.site_setup", "--products", str(products), *([] if snapshots else ["--no-snapshots"]))
         if before_start is not None:
             before_start(env, Path(static) / "static")
         with gunicorn(env, workers=workers, threads=threads, access_log=access_log) as base:

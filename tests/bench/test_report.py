@@ -9,6 +9,8 @@ samples are written and render again the same. No number is asserted (that is
 
 import importlib
 
+import pytest
+
 from bench.__main__ import MODULES
 from tests.bench.runner import engine_under_test, run_bench
 
@@ -18,6 +20,9 @@ def test_every_benchmark_module_gives_the_report_its_results():
         assert callable(importlib.import_module(f"bench.{name}").collect), name
 
 
+# The report is the same code on either engine, and so are the two benchmarks' runs in it on
+# PostgreSQL (tests/bench/test_pull_throughput.py and test_push.py run each on both engines).
+@pytest.mark.once
 def test_bench_writes_one_report_with_its_benchmarks_and_a_chart(tmp_path):
     result = run_bench("bench", "--quick", "--only", "pull_throughput", "push", "--db", engine_under_test(),
                        "--out", str(tmp_path), timeout=600)  # fmt: skip

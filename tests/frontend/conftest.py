@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
+from bench import static_cache
 from tests.frontend.browser import SYNC_LOG_SCRIPT, open_app, wait_for_log
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
@@ -77,13 +78,13 @@ def production_static_settings(static_root):
 
 @pytest.fixture(scope="session")
 def collected_static(tmp_path_factory):
-    """STATIC_ROOT after `collectstatic` with the production storage (hashed names, rewritten imports)."""
-    from django.core.management import call_command
+    """STATIC_ROOT after `collectstatic` with the production storage (hashed names, rewritten imports),
+    copied from the collection of the same static files if the benchmarks or another run made it."""
     from django.test import override_settings
 
     root = tmp_path_factory.mktemp("staticfiles")
     with override_settings(**production_static_settings(root)):
-        call_command("collectstatic", interactive=False, verbosity=0)
+        static_cache.collect(root)
     return root
 
 
