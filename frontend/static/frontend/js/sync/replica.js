@@ -135,15 +135,16 @@ export class Replica extends EventTarget {
     }
     for (const collection of Object.keys(this.#collections)) {
       if (!readAll && !stored.has(collection)) continue;
-      for (let first = true; ; first = false) {
+      let first = true;
+      for (let more = true; more;) {
         const segments = await db.readSegments(collection, this.#seen.get(collection) ?? 0, READ_BATCH);
+        more = segments.length === READ_BATCH;
         for (const segment of segments) {
           if (!first) await yieldToPage();
           first = false;
           await this.#apply(collection, await readChanges(segment, yieldToPage), segment.reset);
           this.#seen.set(collection, segment.seq);
         }
-        if (segments.length < READ_BATCH) break;
       }
     }
     this.#pending = await db.outboxAll();
