@@ -62,9 +62,10 @@ run: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_catalogue --if-empty
 	DEBUG=$${DEBUG:-true} $(PY) manage.py build_snapshots
 	DEBUG=$${DEBUG:-true} $(PY) manage.py collectstatic --noinput -v0
+	DEBUG=$${DEBUG:-true} $(PY) manage.py create_demo_accounts --if-no-users
 	@echo ""
 	@echo "  App:       http://127.0.0.1:$(PORT)/"
-	@echo "  Admin:     http://127.0.0.1:$(PORT)/admin/   (create a user: $(PY) manage.py createsuperuser)"
+	@echo "  Admin:     http://127.0.0.1:$(PORT)/admin/   (an admin of your own: DEBUG=true $(PY) manage.py createsuperuser)"
 	@echo "  API docs:  http://127.0.0.1:$(PORT)/api/docs/"
 	@echo ""
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:$(PORT)

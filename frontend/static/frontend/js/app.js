@@ -178,7 +178,14 @@ async function toggleFavourite(productId) {
   try {
     await changes.toggleFavourite(catalogue, productId);
   } catch (error) {
-    reportError(error);
+    if (error?.code !== 'not_authenticated') {
+      reportError(error);
+      return;
+    }
+    if (currentKind() === 'product') closeDialog(); // dialogs show one at a time: the sign-in goes first
+    if (await openLogin({ hint: 'Sign in to keep favourites: they are saved with your account.' })) {
+      await changes.toggleFavourite(catalogue, productId).catch(reportError);
+    }
   } finally {
     togglesInFlight.delete(productId);
   }

@@ -243,6 +243,8 @@ export function clearReplica(collections) {
  */
 export function outboxAdd(mutation) {
   return inTransaction([META, OUTBOX], 'readwrite', async ({ meta, outbox }) => {
+    // The outbox is the signed-in user's (wiped at sign-out), and only a signed-in device can push.
+    if (!(await requestValue(meta.get(AUTH)))) throw new SyncError('not_authenticated');
     const id = (await requestValue(meta.get(NEXT_MUTATION_ID))) ?? 1;
     const stored = { ...mutation, id, queuedAt: Date.now() };
     outbox.put(stored);
