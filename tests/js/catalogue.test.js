@@ -13,6 +13,7 @@ class FakeReplica extends EventTarget {
     super();
     this.order = order;
     this.changes = new Map();
+    this.records = new Map();
     this.consumer = null;
   }
 
@@ -20,7 +21,7 @@ class FakeReplica extends EventTarget {
 
   describe(collection) { return collection === 'products' && this.order ? { order: this.order } : {}; }
 
-  get(collection, id) { return this.changes.get(id) ?? undefined; }
+  get(collection, id) { return this.changes.has(id) ? this.changes.get(id) ?? undefined : this.records.get(id); }
 
   all() { return []; }
 
@@ -29,7 +30,13 @@ class FakeReplica extends EventTarget {
   pendingCount() { return this.changes.size; }
 
   /** Hand over one change, as the replica does after applying a segment. */
-  send(change) { return this.consumer({ collection: 'products', reset: false, deletes: [], gone: null, ...change }); }
+  send(change) {
+    const full = { collection: 'products', reset: false, deletes: [], gone: null, ...change };
+    if (full.reset) this.records.clear();
+    for (const id of [...full.deletes, ...(full.gone ?? [])]) this.records.delete(id);
+    for (const record of full.upserts ?? []) this.records.set(record.id, record);
+    return this.consumer(full);
+  }
 }
 
 let counter = 0;
@@ -92,7 +99,7 @@ test('of a record upserted twice in one change the last counts; upserted and del
   assert.deepEqual(names(catalogue), ['Drill v3']);
 });
 
-test('search matches name or SKU, case-insensitive, and shows changes made here', async () => {
+test('search matches name or SKU, case-insensitive, and finds changes made here by what they show', async () => {
   const { replica, catalogue } = await following();
   const drill = product('Bosch drill 18V', 'BSH-1');
   const saw = product('Saw', 'SAW-9');
@@ -103,7 +110,7 @@ test('search matches name or SKU, case-insensitive, and shows changes made here'
 
   replica.changes.set(drill.id, { ...drill, name: 'Bosch hammer drill', pending: true });
   replica.changes.set(saw.id, null); // deleted here
-  assert.deepEqual(names(catalogue, { query: 'hammer' }), ['Bosch hammer drill', 'Hammer']);
+  assert.deepEqual(names(catalogue, { query: 'hammer' }), ['Hammer', 'Bosch hammer drill']); // starts with it: first
   assert.deepEqual(names(catalogue, { query: 'saw' }), []);
 });
 
@@ -115,4 +122,24 @@ test('another configured order sorts by it, and search still matches name or SKU
   assert.deepEqual(names(catalogue), ['Bolt', 'Drill', 'Chisel', 'Anvil']);
   assert.deepEqual(names(catalogue, { query: 'chis' }), ['Chisel']);
   assert.deepEqual(names(catalogue, { query: 'z-1' }), ['Anvil']);
+});
+
+test('search ranks better matches first and keeps equals in the list order', async () => {
+  const { replica, catalogue } = await following();
+  await replica.send({
+    reset: true,
+    upserts: [product('Cordless drill B', 'X-2'), product('Drilling rig', 'X-3'), product('Cordless drill A', 'X-1'),
+      product('Drill stand', 'X-4')],
+  });
+  assert.deepEqual(names(catalogue, { query: 'drill' }),
+    ['Drill stand', 'Cordless drill A', 'Cordless drill B', 'Drilling rig']);
+  assert.deepEqual(names(catalogue, { query: 'drill cordless' }), ['Cordless drill A', 'Cordless drill B']);
+});
+
+test('a deleted product is no longer found', async () => {
+  const { replica, catalogue } = await following();
+  const anvil = product('Anvil', 'A-1');
+  await replica.send({ reset: true, upserts: [anvil, product('Anvil stand', 'A-2')] });
+  await replica.send({ upserts: [], deletes: [anvil.id] });
+  assert.deepEqual(names(catalogue, { query: 'anvil' }), ['Anvil stand']);
 });

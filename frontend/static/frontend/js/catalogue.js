@@ -1,7 +1,7 @@
 /**
  * The catalogue as the app shows it, built from the records the sync client
- * hands over (`Replica.subscribe`): products in the list's order with their
- * search text, the category tree and favourites.
+ * hands over (`Replica.subscribe`): products in the list's order, their
+ * search index (search.js), the category tree and favourites.
  *
  * The list's order is the server's to say: `order` in the products' entry of
  * the configuration names the fields (compared lower-cased, then by id; by
@@ -11,6 +11,7 @@
  * @module catalogue
  */
 
+import { SearchIndex } from './search.js';
 import { yieldToPage } from './sync/index.js';
 
 const PRODUCTS = 'products';
@@ -24,30 +25,21 @@ export function sortKey(order = []) {
   return (record) => order.map((field) => String(record[field] ?? '').toLowerCase()).join('\u0000');
 }
 
-/** @returns {string} what a search matches: name and SKU, lower-cased */
-const searchText = (product) => `${product.name.toLowerCase()}\u0000${product.sku.toLowerCase()}`;
-
 /**
- * A sorted list as parallel arrays: `keys[i]` the sort key of `items[i]`,
- * `texts[i]` its search text (flat arrays: with 100,000 records spread over
- * the heap, reaching each record is most of a scan's cost). Where the sort
- * keys are the search texts (an order by name and SKU), `texts` is `keys`.
- * @typedef {{keys: string[], items: object[], texts: string[]}} SortedList
+ * A sorted list as parallel arrays: `keys[i]` the sort key of `items[i]`
+ * (flat arrays: with 100,000 records spread over the heap, reaching each
+ * record is most of a merge's cost).
+ * @typedef {{keys: string[], items: object[]}} SortedList
  */
-function emptyList(shared) {
-  const keys = [];
-  return { keys, items: [], texts: shared ? keys : [] };
+function emptyList() {
+  return { keys: [], items: [] };
 }
 
 /** Append a record to `list`. */
-function append(list, key, item, text) {
+function append(list, key, item) {
   list.keys.push(key);
   list.items.push(item);
-  if (list.texts !== list.keys) list.texts.push(text);
 }
-
-/** @returns {boolean} whether the search texts of `order` are its sort keys */
-const keysAreTexts = (order = []) => order.length === 2 && order[0] === 'name' && order[1] === 'sku';
 
 const before = (keyA, a, keyB, b) => keyA < keyB || (keyA === keyB && a.id < b.id);
 
@@ -62,14 +54,13 @@ async function sortedRun(added) {
     inOrder = before(added.keys[i - 1], added.items[i - 1], added.keys[i], added.items[i]);
   }
   if (inOrder) return added;
-  const shared = added.texts === added.keys;
-  let run = emptyList(shared);
+  let run = emptyList();
   for (let start = 0; start < added.items.length; start += CHUNK) {
     await yieldToPage();
     const order = Array.from({ length: Math.min(CHUNK, added.items.length - start) }, (_, i) => start + i);
     order.sort((x, y) => (before(added.keys[x], added.items[x], added.keys[y], added.items[y]) ? -1 : 1));
-    const chunk = emptyList(shared);
-    for (const i of order) append(chunk, added.keys[i], added.items[i], added.texts[i]);
+    const chunk = emptyList();
+    for (const i of order) append(chunk, added.keys[i], added.items[i]);
     run = await mergeSorted(run, chunk);
   }
   return run;
@@ -87,20 +78,12 @@ async function sortedRun(added) {
 async function mergeSorted(list, added) {
   const n = list.items.length;
   const total = n + added.items.length;
-  const shared = list.texts === list.keys;
-  const outKeys = new Array(total);
-  const out = { keys: outKeys, items: new Array(total), texts: shared ? outKeys : new Array(total) };
+  const out = { keys: new Array(total), items: new Array(total) };
   const { keys, items } = list;
-  const copy = shared
-    ? (from, at, to) => {
-      outKeys[to] = from.keys[at];
-      out.items[to] = from.items[at];
-    }
-    : (from, at, to) => {
-      outKeys[to] = from.keys[at];
-      out.items[to] = from.items[at];
-      out.texts[to] = from.texts[at];
-    };
+  const copy = (from, at, to) => {
+    out.keys[to] = from.keys[at];
+    out.items[to] = from.items[at];
+  };
   let i = 0;
   let k = 0;
   for (let a = 0; a < added.items.length; a += 1) {
@@ -130,11 +113,11 @@ export class Catalogue extends EventTarget {
   /** @type {import('./sync/replica.js').Replica} */
   #replica;
   /** @type {SortedList} the server's products in the list's order */
-  #list = emptyList(false);
+  #list = emptyList();
   /** @type {(record: object) => string} */
   #keyOf = sortKey();
-  /** Whether the sort keys are the search texts. */
-  #shared = false;
+  /** The server's products by the words of their name and SKU. */
+  #index = new SearchIndex();
 
   /** @param {import('./sync/replica.js').Replica} replica */
   constructor(replica) {
@@ -152,23 +135,22 @@ export class Catalogue extends EventTarget {
   }
 
   /**
-   * Apply one change of the products to the sorted list, in tasks of a few
-   * ms; the list switches to the new one at the end, so a search in between
-   * sees the list as it was, whole.
+   * Apply one change of the products to the sorted list and the search
+   * index, in tasks of a few ms; the list switches to the new one at the
+   * end, so a listing in between sees the list as it was, whole.
    * @param {import('./sync/replica.js').ReplicaChange} change
    */
   async #merge({ reset, upserts, deletes, gone }) {
     if (reset) {
-      const order = this.#replica.describe(PRODUCTS)?.order;
-      this.#shared = keysAreTexts(order);
-      this.#keyOf = this.#shared ? searchText : sortKey(order);
-      this.#list = emptyList(this.#shared);
+      this.#keyOf = sortKey(this.#replica.describe(PRODUCTS)?.order);
+      this.#list = emptyList();
+      this.#index.clear();
     }
     let list = this.#list;
     if (gone) {
-      const kept = emptyList(this.#shared);
+      const kept = emptyList();
       list.items.forEach((item, at) => {
-        if (!gone.has(item.id)) append(kept, list.keys[at], item, list.texts[at]);
+        if (!gone.has(item.id)) append(kept, list.keys[at], item);
       });
       list = kept;
     }
@@ -177,14 +159,16 @@ export class Catalogue extends EventTarget {
     const skipped = new Set(deletes);
     const last = new Map();
     if (gone) upserts.forEach((product, at) => last.set(product.id, at));
-    const added = emptyList(this.#shared);
+    for (const id of skipped) this.#index.delete(id);
+    for (const id of gone ?? []) if (!last.has(id)) this.#index.delete(id);
+    const added = emptyList();
     for (let start = 0; start < upserts.length; start += CHUNK) {
       if (start) await yieldToPage();
       for (let at = start; at < Math.min(start + CHUNK, upserts.length); at += 1) {
         const product = upserts[at];
         if (skipped.has(product.id) || (gone && last.get(product.id) !== at)) continue;
-        const key = this.#keyOf(product);
-        append(added, key, product, this.#shared ? key : searchText(product));
+        append(added, this.#keyOf(product), product);
+        this.#index.put(product);
       }
     }
     const run = await sortedRun(added);
@@ -249,28 +233,55 @@ export class Catalogue extends EventTarget {
   }
 
   /**
-   * Products matching `query` (name or SKU, case-insensitive) in `categoryId` (and below), in the list's order.
+   * Products in `categoryId` (and below), or the favourites, matching
+   * `query` (search.js: every word, in any order, by the start of a word of
+   * the name or SKU, one typo forgiven in longer words): the best matches
+   * first, equals in the list's order. With no query, all in the list's order.
    * @param {{query?: string, categoryId?: string|null, favouritesOnly?: boolean}} filter
    * @returns {object[]}
    */
   search({ query = '', categoryId = null, favouritesOnly = false } = {}) {
-    const needle = query.trim().toLowerCase();
     const categories = categoryId ? this.categoryWithDescendants(categoryId) : null;
     const favourites = favouritesOnly ? this.favouriteProductIds() : null;
+    const wanted = (product) => (!categories || categories.has(product.category_id))
+      && (!favourites || favourites.has(product.id));
+    if (query.trim()) return this.#ranked(query, wanted);
     const changed = this.#replica.changed(PRODUCTS);
-    const { items, texts } = this.#list;
     const out = [];
-    for (let i = 0; i < items.length; i += 1) {
-      let product = items[i];
-      if (changed.size && changed.has(product.id)) {
-        product = changed.get(product.id);
-        if (!product || (needle && !searchText(product).includes(needle))) continue;
-      } else if (needle && !texts[i].includes(needle)) {
-        continue;
-      }
-      if (categories && !categories.has(product.category_id)) continue;
-      if (favourites && !favourites.has(product.id)) continue;
+    for (let product of this.#list.items) {
+      if (changed.size && changed.has(product.id)) product = changed.get(product.id);
+      if (product && wanted(product)) out.push(product);
+    }
+    return out;
+  }
+
+  /** @returns {object[]} the products matching `query` that are `wanted`, best first, equals in list order */
+  #ranked(query, wanted) {
+    const changed = this.#replica.changed(PRODUCTS);
+    let matches = this.#index.search(query);
+    if (changed.size) { // changed here, not sent yet: found as they show here
+      const local = new SearchIndex();
+      for (const product of changed.values()) if (product) local.put(product);
+      matches = matches.filter(({ id }) => !changed.has(id)).concat(local.search(query));
+      matches.sort((a, b) => b.score - a.score);
+    }
+    const out = [];
+    const scores = [];
+    for (const { id, score } of matches) {
+      const product = this.#replica.get(PRODUCTS, id);
+      if (!product || !wanted(product)) continue;
       out.push(product);
+      scores.push(score);
+    }
+    for (let start = 0; start < out.length;) { // each run of equal scores into the list's order
+      let end = start + 1;
+      while (end < out.length && scores[end] === scores[start]) end += 1;
+      if (end - start > 1) {
+        const run = out.slice(start, end).map((product) => ({ key: this.#keyOf(product), product }));
+        run.sort((a, b) => (before(a.key, a.product, b.key, b.product) ? -1 : 1));
+        run.forEach(({ product }, i) => { out[start + i] = product; });
+      }
+      start = end;
     }
     return out;
   }

@@ -1,11 +1,31 @@
 /**
- * The product list in `#main`: search by name or SKU, the result count, and
- * a virtualised list of rows (name, SKU, price, stock, favourite toggle).
+ * The product list in `#main`: search by name or SKU (matches marked), the
+ * result count, and a virtualised list of rows (name, SKU, price, stock,
+ * favourite toggle).
  * @module views/productList
  */
 
+import { highlights } from '../search.js';
 import { debounce, formatPrice, formatStock, h, icon } from './dom.js';
 import { VirtualList } from './virtualList.js';
+
+/** Fill `element` with `text`, the parts matching `query` in `<mark>`s. */
+function markMatches(element, text, query) {
+  const ranges = query ? highlights(text, query) : [];
+  if (!ranges.length) {
+    element.textContent = text;
+    return;
+  }
+  const parts = [];
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start > at) parts.push(text.slice(at, start));
+    parts.push(h('mark', { text: text.slice(start, end) }));
+    at = end;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  element.replaceChildren(...parts);
+}
 
 /** Must match `--row-height` uses in app.css (set from here). */
 const ROW_HEIGHT = 68;
@@ -39,6 +59,8 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite }
   let favourites = new Set();
   let filter = { categoryId: null, favouritesOnly: false, label: 'All products' };
   let downloading = true;
+  /** The query the rows show marked. */
+  let marked = '';
 
   const list = new VirtualList({
     viewport,
@@ -75,9 +97,9 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite }
     const { refs } = li;
     const isFavourite = favourites.has(product.id);
     li.classList.toggle('is-pending', Boolean(product.pending));
-    refs.name.textContent = product.name;
+    markMatches(refs.name, product.name, marked);
     refs.price.textContent = formatPrice(product.price, product.currency);
-    refs.sku.textContent = product.sku;
+    markMatches(refs.sku, product.sku, marked);
     refs.stock.textContent = formatStock(product.stock);
     refs.stock.classList.toggle('is-out', !(Number(product.stock) > 0));
     refs.badge.hidden = !product.pending;
@@ -105,7 +127,10 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite }
     favourites = catalogue.favouriteProductIds();
     const query = search.value;
     const results = catalogue.search({ query, categoryId: filter.categoryId, favouritesOnly: filter.favouritesOnly });
+    const remark = marked !== query.trim();
+    marked = query.trim();
     list.setItems(results, { resetScroll });
+    if (remark) for (const li of list.rows.values()) fillRow(li, li.item);
     refreshFavouriteMarks();
     count.textContent = String(results.length);
     const noun = results.length === 1 ? ' product' : ' products';
