@@ -13,8 +13,15 @@ class SyncConfigurationAdmin(admin.ModelAdmin):
     fieldsets = [
         ("Automatic sync starts", {"fields": ["sync_on_online", "sync_on_login", "sync_on_resume"]}),
         (
-            "Retries and periodic refresh",
-            {"fields": ["retry_on_error", "retry_interval_seconds", "periodic_sync_minutes"]},
+            "Retries and refreshes",
+            {
+                "fields": [
+                    "retry_on_error",
+                    "retry_interval_seconds",
+                    "periodic_sync_minutes",
+                    "foreground_refresh_seconds",
+                ]
+            },
         ),
         ("Data", {"fields": ["page_size", "schema_version"]}),
     ]

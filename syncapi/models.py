@@ -131,6 +131,13 @@ class SyncConfiguration(models.Model):
         null=True, blank=True, default=720, validators=[MinValueValidator(1)], help_text="Empty: no periodic sync."
     )
     page_size = models.PositiveIntegerField(default=1000, validators=[MinValueValidator(1), MaxValueValidator(5000)])
+    foreground_refresh_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=30,
+        validators=[MinValueValidator(5)],
+        help_text="While an app is open, visible and online, it checks for changes this often. Empty: it does not.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

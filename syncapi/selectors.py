@@ -108,6 +108,23 @@ def changes_since(
     )
 
 
+def collections_changed(*, cursors: list[tuple[Collection, Cursor]], user: AbstractBaseUser | None = None) -> list[str]:
+    """The collections a pull from the given cursor would bring anything of: a change, a delete or a reset.
+
+    The answer of a pull of one record, so that it never disagrees with the pull that follows.
+    """
+    changed = []
+    for collection, cursor in cursors:
+        try:
+            page = changes_since(collection=collection, cursor=cursor, limit=1, user=user)
+        except HistoryForked:  # a restored backup: the pull that follows starts the device over
+            changed.append(collection.name)
+            continue
+        if page.upserts or page.deletes or page.reset:
+            changed.append(collection.name)
+    return changed
+
+
 def record_get(*, collection: Collection, pk) -> dict | None:
     """The wire form of one record (None if it does not exist).
 
@@ -153,6 +170,7 @@ def config_get() -> dict:
         "retry_interval_seconds": config.retry_interval_seconds,
         "periodic_sync_minutes": config.periodic_sync_minutes,
         "page_size": config.page_size,
+        "foreground_refresh_seconds": config.foreground_refresh_seconds,
         "units": registry.units(),
         "collections": {c.name: c.describe() for c in registry.collections()},
     }

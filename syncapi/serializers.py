@@ -144,6 +144,9 @@ class ConfigSerializer(serializers.Serializer):
     retry_interval_seconds = serializers.IntegerField()
     periodic_sync_minutes = serializers.IntegerField(allow_null=True)
     page_size = serializers.IntegerField()
+    foreground_refresh_seconds = serializers.IntegerField(
+        allow_null=True, help_text="An extension: how often an open, visible app asks `changed/`; null: never."
+    )
     units = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     collections = serializers.DictField(child=CollectionInfoSerializer())
 
@@ -158,3 +161,15 @@ class LoginResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
     expires_at = serializers.DateTimeField()
     user = UserSerializer()
+
+
+class ChangedRequestSerializer(serializers.Serializer):
+    cursors = serializers.DictField(
+        child=serializers.CharField(max_length=200), allow_empty=False, help_text="collection -> its cursor"
+    )
+
+
+class ChangedResponseSerializer(serializers.Serializer):
+    changed = serializers.ListField(
+        child=serializers.CharField(), help_text="The collections a pull from the given cursor would bring anything of."
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
         snapshot_views.SnapshotPartView.as_view(),
         name="snapshot-part",
     ),
+    path("sync/changed/", views.ChangedView.as_view(), name="changed"),
     path("sync/push/", views.PushView.as_view(), name="push"),
     path("auth/login/", views.LoginView.as_view(), name="login"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),

@@ -25,7 +25,7 @@ from syncapi.models import SyncConfiguration
 from syncapi.page_format import UPSERTS_HEADER, page_response
 from syncapi.push import Mutation, mutations_apply
 from syncapi.registry import registry
-from syncapi.selectors import changes_since, collection_get, config_get
+from syncapi.selectors import changes_since, collection_get, collections_changed, config_get
 from syncapi.serialization import json_response
 from syncapi.throttling import LoginAddressThrottle, LoginUsernameThrottle
 from syncapi.tokens import token_create, token_revoke
@@ -110,6 +110,27 @@ def _read_json_body(request):
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise InvalidBody("The request body is not valid JSON.") from exc
+
+
+class ChangedView(APIView):
+    """Which collections have changed since the client's cursors (an extension): how an open app stays fresh."""
+
+    @extend_schema(
+        request=s.ChangedRequestSerializer,
+        responses={200: s.ChangedResponseSerializer, **_ERRORS},
+        summary="Which collections a pull would bring anything of",
+    )
+    def post(self, request):
+        form = s.ChangedRequestSerializer(data=_read_json_body(request))
+        if not form.is_valid():
+            raise InvalidBody(errors=form.errors)
+        cursors = []
+        for name, raw in form.validated_data["cursors"].items():
+            target = collection_get(name=name)
+            if target.is_user_scoped and not request.user.is_authenticated:
+                raise exceptions.NotAuthenticated()
+            cursors.append((target, decode_cursor(raw, collection=target.name)))
+        return json_response({"changed": collections_changed(cursors=cursors, user=request.user)})
 
 
 class PushView(APIView):

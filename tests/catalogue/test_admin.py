@@ -147,6 +147,7 @@ def test_sync_configuration_saves_unchecked_sync_on_online(admin_client):
             "retry_on_error": "on",
             "retry_interval_seconds": "30",
             "periodic_sync_minutes": "720",
+            "foreground_refresh_seconds": "45",
             "page_size": "1000",
             "schema_version": "1",
             "_save": "Save",
@@ -157,6 +158,7 @@ def test_sync_configuration_saves_unchecked_sync_on_online(admin_client):
     config = SyncConfiguration.objects.get(pk=1)
     assert config.sync_on_online is False
     assert (config.sync_on_login, config.sync_on_resume, config.retry_on_error) == (True, True, True)
+    assert config.foreground_refresh_seconds == 45
 
 
 def test_record_alias_admin_lists_aliases_read_only(admin_client, admin_user):

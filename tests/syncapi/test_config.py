@@ -105,6 +105,13 @@ def test_config_publishes_the_list_order_a_collection_is_registered_with(api):
     assert "order" not in collections["favourites"]
 
 
+def test_config_tells_open_apps_how_often_to_check_for_changes(api):
+    assert get_config(api)["foreground_refresh_seconds"] == 30  # the default
+
+    update_configuration(foreground_refresh_seconds=None)
+    assert get_config(api)["foreground_refresh_seconds"] is None
+
+
 def test_config_is_readable_with_a_token(user_api):
     assert get_config(user_api)["protocol"] == 1
 
@@ -118,8 +125,17 @@ def test_config_is_readable_with_a_token(user_api):
         {"periodic_sync_minutes": 15, "retry_interval_seconds": 120},
         {"schema_version": 2},
         {"page_size": 250},
+        {"foreground_refresh_seconds": 10},
     ],
-    ids=["offline-start", "no-auto-start", "no-periodic-sync", "intervals", "schema-version", "page-size"],
+    ids=[
+        "offline-start",
+        "no-auto-start",
+        "no-periodic-sync",
+        "intervals",
+        "schema-version",
+        "page-size",
+        "foreground-refresh",
+    ],  # fmt: skip
 )
 def test_config_reflects_the_stored_configuration(api, changes):
     before = get_config(api)

@@ -170,6 +170,16 @@ export async function getSnapshotPart(url, { signal } = {}) {
   return readBody(response.blob());
 }
 
+/**
+ * POST /api/sync/changed/ (an extension): which of these collections a pull
+ * from its cursor would bring anything of.
+ * @param {Record<string, string>} cursors collection -> cursor
+ * @returns {Promise<{changed: string[]}>}
+ */
+export function changed(cursors, token) {
+  return request('/api/sync/changed/', { method: 'POST', token, body: { cursors } });
+}
+
 /** POST /api/sync/push/ */
 export function push(clientId, mutations, token) {
   return request('/api/sync/push/', { method: 'POST', token, body: { client_id: clientId, mutations } });

@@ -9,6 +9,7 @@
 import { CHANNEL_NAME, PERIODIC_TAG, SYNC_TAG, SyncEngine } from './engine.js';
 import * as meta from './meta.js';
 import { enqueueUnit } from './queue.js';
+import { ForegroundRefresh, serverHasChanges } from './refresh.js';
 
 const MAX_RETRY_DELAY_MS = 15 * 60 * 1000;
 
@@ -132,17 +133,27 @@ export function offlineDataSync(unit = 'all') {
 let config = null;
 let periodicTimer = null;
 const retries = new Map(); // unit -> {attempt, timer}
+/** While the page is visible and online: a sync whenever the server has changes (`foreground_refresh_seconds`). */
+const foreground = new ForegroundRefresh({
+  probe: () => serverHasChanges('all'),
+  sync: () => triggerOfflineDataSync('all'),
+  isVisible: () => document.visibilityState === 'visible',
+  isOnline: () => navigator.onLine,
+});
 
 function onOnline() {
   syncEvents.dispatchEvent(new CustomEvent('networkstatuschange', { detail: { online: true } }));
+  foreground.reschedule();
   if (config?.sync_on_online) triggerOfflineDataSync('all');
 }
 
 function onOffline() {
   syncEvents.dispatchEvent(new CustomEvent('networkstatuschange', { detail: { online: false } }));
+  foreground.reschedule();
 }
 
 function onVisible() {
+  foreground.reschedule();
   if (document.visibilityState === 'visible' && config?.sync_on_resume) triggerOfflineDataSync('all');
 }
 
@@ -160,6 +171,7 @@ function onComplete({ detail }) {
   const entry = retries.get(detail.unit);
   if (entry) { clearTimeout(entry.timer); retries.delete(detail.unit); }
   applyConfig(detail.config);
+  foreground.reschedule(); // the delay counts from the last sync
 }
 
 async function schedulePeriodic() {
@@ -190,6 +202,7 @@ function applyConfig(next) {
   if (!next) return;
   const periodicChanged = next.periodic_sync_minutes !== config?.periodic_sync_minutes;
   config = next;
+  foreground.configure(config.foreground_refresh_seconds ?? null);
   if (!config.retry_on_error) {
     for (const entry of retries.values()) clearTimeout(entry.timer);
     retries.clear();
@@ -199,7 +212,8 @@ function applyConfig(next) {
 
 /**
  * Switch on the automatic starts the server's configuration asks for: on
- * coming online, on resume (and now, at start), retry on error, periodic.
+ * coming online, on resume (and now, at start), retry on error, periodic,
+ * and while the page is open and visible, whenever the server has changes.
  * Call once when the app starts. `sync_on_login` is applied by `signedIn()`.
  * @param {{beforeComplete?: () => Promise<void>}} [options] `beforeComplete`: awaited
  *   before a sync this page runs reports `synccomplete` (the app: its release
