@@ -165,7 +165,8 @@ class LoginResponseSerializer(serializers.Serializer):
 
 class ChangedRequestSerializer(serializers.Serializer):
     cursors = serializers.DictField(
-        child=serializers.CharField(max_length=200), allow_empty=False, help_text="collection -> its cursor"
+        child=serializers.CharField(max_length=200, allow_blank=True),  # a blank one: `invalid_cursor`
+        help_text="collection -> its cursor (none: nothing has changed)",
     )
 
 

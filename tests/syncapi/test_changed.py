@@ -79,12 +79,12 @@ def test_a_users_collection_needs_their_token_and_sees_only_their_changes(user_a
     ("body", "status", "code"),
     [
         ({"cursors": {"products": "not-a-cursor"}}, 400, "invalid_cursor"),
+        ({"cursors": {"products": ""}}, 400, "invalid_cursor"),
         ({"cursors": {"nothing": "x"}}, 404, "unknown_collection"),
-        ({"cursors": {}}, 400, "invalid_body"),
         ({"cursors": ["products"]}, 400, "invalid_body"),
         ([], 400, "invalid_body"),
     ],
-    ids=["bad-cursor", "unknown-collection", "no-cursors", "not-a-dict", "not-an-object"],
+    ids=["bad-cursor", "blank-cursor", "unknown-collection", "not-a-dict", "not-an-object"],
 )
 def test_bad_input_gets_a_code_and_a_detail(api, body, status, code):
     response = api.post(URL, body, format="json")
@@ -93,6 +93,10 @@ def test_bad_input_gets_a_code_and_a_detail(api, body, status, code):
     assert response.json()["code"] == code
     assert response.json()["detail"] == MESSAGES.get(code, response.json()["detail"])
     assert response.json()["detail"]
+
+
+def test_no_cursors_no_changes(api):
+    assert changed(api, {}) == {"changed": []}
 
 
 def test_a_cursor_of_another_collection_is_refused(api, category):
