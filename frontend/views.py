@@ -25,6 +25,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from frontend.modules import module_graph
+from frontend.routes import APP_ROUTE_JS
 
 FRONTEND_PREFIX = "frontend/"
 JS_PREFIX = "frontend/js/"
@@ -161,6 +162,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "precache": json.dumps(precache, indent=2),
         "static_urls": json.dumps(release.js_modules, indent=2),
         "imports": [json.dumps(url) for url in release.graph_urls(SW_MAIN_JS)] if SW_MAIN_JS in release.files else [],
+        "app_route": json.dumps(APP_ROUTE_JS),
     }
     response = render(request, "frontend/sw.js", context, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"

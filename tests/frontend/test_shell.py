@@ -279,6 +279,19 @@ def test_manifest_describes_an_installable_app_with_hashed_icons(client, product
         assert (image.format, f"{image.width}x{image.height}") == ("PNG", sizes)
 
 
+@pytest.mark.parametrize("url", ["/favourites/", "/categories/c-1/", "/products/9f0e/?q=drill"])
+def test_the_apps_own_paths_answer_with_the_shell(client, production_static, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.content == client.get("/").content
+
+
+@pytest.mark.parametrize("url", ["/products/", "/products/a/b/", "/categories/"])
+def test_other_paths_are_not_the_app(client, url):
+    assert client.get(url).status_code == 404
+
+
 @pytest.mark.parametrize("url", ["/", "/manifest.webmanifest", "/sw.js"])
 def test_app_responses_carry_the_strict_policy(client, url):
     response = client.get(url)

@@ -15,6 +15,9 @@ self.RELEASE = {{ release }};
 /** Every URL of this release to cache at install: the shell, the manifest and each static file under frontend/. */
 self.PRECACHE = {{ precache }};
 
+/** The app's own paths (frontend/routes.py): a navigation to one is answered with the cached shell. */
+self.APP_ROUTE = new RegExp({{ app_route }});
+
 /** The (hashed) URL of each ES module under frontend/js/, keyed by its path there without ".js". */
 self.STATIC_URLS = {{ static_urls }};
 {% if imports %}{% for module in imports %}

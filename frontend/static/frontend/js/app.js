@@ -7,6 +7,7 @@
  */
 
 import { Catalogue } from './catalogue.js';
+import { formatRoute, parseRoute } from './routes.js';
 import * as changes from './changes.js';
 import { applyUpdate, promptInstall, pwaEvents, registerServiceWorker, releaseCached } from './pwa.js';
 import * as sync from './sync/index.js';
@@ -123,6 +124,7 @@ async function updateRejections() {
 const refreshSoon = throttle(() => replica.refresh().catch(reportError), REFRESH_INTERVAL_MS);
 
 let productList = null;
+let categories = null;
 
 syncEvents.addEventListener('syncstart', () => {
   status.syncStarted();
@@ -191,15 +193,50 @@ async function toggleFavourite(productId) {
   }
 }
 
-function openProduct(id) {
+// --- where the app is: the URL (routes.js), Back and Forward -----------------------------------
+
+let route = parseRoute(window.location.href);
+
+/** Record `next` in the history: a new entry (a place Back returns from), or in place (a search as typed). */
+function go(next, { replace = false } = {}) {
+  route = next;
+  const state = { route: next, pushed: !replace || Boolean(window.history.state?.pushed) };
+  if (replace) window.history.replaceState(state, '', formatRoute(next));
+  else window.history.pushState(state, '', formatRoute(next));
+}
+
+/** Show the product of the current route over the list; when it closes, the URL goes back to the list. */
+function showProduct(id) {
   if (hasDialog('product')) return; // a double click while the first one opens
   openProductDetail({
     catalogue,
     id,
     onToggleFavourite: toggleFavourite,
     returnFocus: () => productList.focusProduct(id),
+  }).then(() => {
+    if (route.product !== id) return; // closed by Back (or replaced by another route)
+    if (window.history.state?.pushed) window.history.back(); // the entry this product added
+    else go({ ...route, product: null }, { replace: true }); // opened from a link: the list in its place
   }).catch(reportError);
 }
+
+function openProduct(id) {
+  if (hasDialog('product')) return;
+  go({ ...route, product: id });
+  showProduct(id);
+}
+
+/** Show `route` as the URL says (at start, Back, Forward). */
+function showRoute() {
+  productList.show(route.query, categories.show(route.list));
+  if (route.product) showProduct(route.product);
+  else if (currentKind() === 'product') closeDialog();
+}
+
+window.addEventListener('popstate', () => {
+  route = parseRoute(window.location.href);
+  showRoute();
+});
 
 // --- start ----------------------------------------------------------------------------------
 
@@ -220,13 +257,17 @@ async function start() {
     reportError(error);
   }
 
-  const categories = createCategoriesView(document.getElementById('categories'), {
-    onSelect: (filter) => productList.setFilter(filter),
+  categories = createCategoriesView(document.getElementById('categories'), {
+    onSelect: (filter) => {
+      productList.setFilter(filter);
+      go({ list: filter.key, query: route.query, product: null });
+    },
   });
   productList = createProductList(catalogueRoot, {
     catalogue,
     onOpen: openProduct,
     onToggleFavourite: toggleFavourite,
+    onQuery: (query) => go({ ...route, query }, { replace: true }),
   });
   const render = () => {
     categories.update(catalogue.categories());
@@ -245,6 +286,7 @@ async function start() {
   productList.setDownloading(!lastSync?.at); // never synced: the first sync is about to download
   await Promise.all([updateRejections(), updateConflictNotice()]);
 
+  showRoute(); // a shared or bookmarked link, or a reload
   document.documentElement.dataset.ready = 'true';
 
   conflicts.showAll().catch(reportError);

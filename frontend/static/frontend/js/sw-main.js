@@ -76,7 +76,7 @@ self.addEventListener('fetch', (event) => {
   // The API (authenticated or not) and the admin are never cached.
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/admin/')) return;
   if (request.mode === 'navigate') {
-    if (url.pathname !== '/') return;
+    if (!self.APP_ROUTE.test(url.pathname)) return; // not the app's (a file, the API docs...)
     event.respondWith(caches.open(cacheName()).then(async (cache) => (await cache.match('/')) ?? fetch(request)));
     return;
   }

@@ -54,10 +54,10 @@ export function createCategoriesView(root, { onSelect }) {
   }
 
   function filterFor(key) {
-    if (key === 'favourites') return { categoryId: null, favouritesOnly: true, label: 'Favourites' };
-    if (key === 'all') return { categoryId: null, favouritesOnly: false, label: 'All products' };
+    if (key === 'favourites') return { categoryId: null, favouritesOnly: true, label: 'Favourites', key };
+    if (key === 'all') return { categoryId: null, favouritesOnly: false, label: 'All products', key };
     const category = categories.find((c) => c.id === key);
-    return { categoryId: key, favouritesOnly: false, label: category?.name ?? 'Category' };
+    return { categoryId: key, favouritesOnly: false, label: category?.name ?? 'Category', key };
   }
 
   function markSelected() {
@@ -96,12 +96,25 @@ export function createCategoriesView(root, { onSelect }) {
       );
       if (hadFocus) list.querySelector(`[data-category="${CSS.escape(hadFocus)}"]`)?.focus();
       // The selected category was removed: fall back to everything.
-      if (selected !== 'all' && selected !== 'favourites' && !tree.some((c) => c.id === selected)) select('all');
-      else markSelected();
+      // (Not before any has arrived: a link to a category on a first visit waits for the download.)
+      if (tree.length && selected !== 'all' && selected !== 'favourites' && !tree.some((c) => c.id === selected)) {
+        select('all');
+      } else {
+        markSelected();
+      }
     },
     /** @returns {CategoryFilter} */
     current() {
       return filterFor(selected);
+    },
+    /**
+     * Show `key` as selected without telling `onSelect` (Back, Forward, a link).
+     * @returns {CategoryFilter} its filter
+     */
+    show(key) {
+      selected = key;
+      markSelected();
+      return filterFor(key);
     },
   };
 }

@@ -37,7 +37,7 @@ const SEARCH_DELAY_MS = 100;
  *          onOpen: (id: string) => void,
  *          onToggleFavourite: (id: string, button: HTMLButtonElement) => void}} options
  */
-export function createProductList(root, { catalogue, onOpen, onToggleFavourite }) {
+export function createProductList(root, { catalogue, onOpen, onToggleFavourite, onQuery = () => {} }) {
   const search = h('input', {
     type: 'search', id: 'search', 'aria-label': 'Search products', placeholder: 'Search by name or SKU',
     autocomplete: 'off', spellcheck: 'false', enterkeyhint: 'search', 'aria-controls': 'product-viewport',
@@ -151,10 +151,14 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite }
     return 'No products in this category.';
   }
 
-  search.addEventListener('input', debounce(() => run({ resetScroll: true }), SEARCH_DELAY_MS));
+  const typed = () => {
+    run({ resetScroll: true });
+    onQuery(search.value.trim());
+  };
+  search.addEventListener('input', debounce(typed, SEARCH_DELAY_MS));
   // Enter runs the search at once (no need to wait for the debounce).
   search.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') run({ resetScroll: true });
+    if (event.key === 'Enter') typed();
   });
 
   return {
@@ -166,6 +170,13 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite }
     setFilter(next) {
       filter = next;
       run({ resetScroll: true });
+    },
+    /** Show the search for `query` and `next` (Back, Forward, a link), without `onQuery`. */
+    show(query, next) {
+      const same = search.value.trim() === query && filter.key === next.key;
+      search.value = query;
+      filter = next;
+      if (!same) run({ resetScroll: true }); // Back from a product: the list stays where it was
     },
     /** @param {boolean} active whether a sync is running (for the empty message) */
     setDownloading(active) {

@@ -1,0 +1,42 @@
+/**
+ * The app's URLs, so that a product, a category or a search can be shared,
+ * bookmarked and reached with Back and Forward:
+ *
+ *   /                        every product      ?q=<search> on any list
+ *   /favourites/             the favourites
+ *   /categories/<id>/        a category (and the ones below it)
+ *   /products/<id>/          a product's detail, over the list
+ *
+ * The server answers these paths with the shell (frontend/urls.py), and the
+ * service worker answers them from its cache (`self.APP_ROUTE`, rendered
+ * from the same Python pattern).
+ * @module routes
+ */
+
+/**
+ * @typedef {object} Route
+ * @property {string} list 'all', 'favourites' or a category id
+ * @property {string} query the search ('' for none)
+ * @property {string|null} product the id of the product shown over the list
+ */
+
+const PRODUCT = /^\/products\/([^/]+)\/$/;
+const CATEGORY = /^\/categories\/([^/]+)\/$/;
+
+/** @returns {Route} what `url` (a URL or a location) shows; an unknown path shows every product */
+export function parseRoute(url) {
+  const { pathname, searchParams } = new URL(url, 'http://app.invalid');
+  const query = searchParams.get('q') ?? '';
+  const product = PRODUCT.exec(pathname);
+  if (product) return { list: 'all', query, product: decodeURIComponent(product[1]) };
+  const category = CATEGORY.exec(pathname);
+  if (category) return { list: decodeURIComponent(category[1]), query, product: null };
+  return { list: pathname === '/favourites/' ? 'favourites' : 'all', query, product: null };
+}
+
+/** @returns {string} the path (and search) of `route` */
+export function formatRoute({ list = 'all', query = '', product = null }) {
+  if (product) return `/products/${encodeURIComponent(product)}/`;
+  const path = list === 'all' ? '/' : list === 'favourites' ? '/favourites/' : `/categories/${encodeURIComponent(list)}/`;
+  return query.trim() ? `${path}?${new URLSearchParams({ q: query.trim() })}` : path;
+}
