@@ -1,7 +1,55 @@
 from django.contrib import admin
+from django.db.models import Q
+from django.utils.html import format_html
 
 from catalogue.models import Category, Favourite, Product
 from catalogue.services import products_set_active
+
+
+class CategoryTreeFilter(admin.SimpleListFilter):
+    """Categories as the tree they are (each under its parent); one includes the ones below it."""
+
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        children = {}
+        for category in Category.objects.order_by("position", "name"):
+            children.setdefault(category.parent_id, []).append(category)
+        tree = []
+
+        def walk(parent, depth):
+            for category in children.get(parent, []):
+                tree.append((str(category.pk), "\u2003" * depth + category.name))
+                walk(category.pk, depth + 1)
+
+        walk(None, 0)
+        return tree
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        ids, frontier = set(), {self.value()}
+        while frontier:  # the category and every one below it
+            ids |= frontier
+            frontier = {str(pk) for pk in Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)}
+            frontier -= ids
+        return queryset.filter(category_id__in=ids)
+
+
+class StockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("in", "In stock"), ("out", "Out of stock")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "in":
+            return queryset.filter(stock__gt=0)
+        if self.value() == "out":
+            return queryset.filter(Q(stock__lte=0))
+        return queryset
 
 
 @admin.register(Category)
@@ -16,9 +64,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["sku", "name", "category", "price", "currency", "stock", "is_active", "updated_at"]
+    list_display = ["sku", "short_name", "category", "price", "currency", "stock", "is_active", "updated_at"]
+    list_display_links = ["sku", "short_name"]
     list_editable = ["price", "stock"]
-    list_filter = ["is_active", "currency", ("category", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["is_active", StockFilter, "currency", CategoryTreeFilter]
     search_fields = ["sku", "name"]
     autocomplete_fields = ["category"]
     readonly_fields = ["version", "updated_at"]
@@ -26,6 +75,14 @@ class ProductAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False  # counting 100k rows on every page is wasted work
     actions = ["activate", "deactivate"]
+
+    class Media:
+        css = {"all": ["catalogue/admin.css"]}
+
+    @admin.display(description="name", ordering="name")
+    def short_name(self, product):
+        """One line at 1280 px: the name cut short, whole in its tooltip."""
+        return format_html('<span class="product-name" title="{}">{}</span>', product.name, product.name)
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):

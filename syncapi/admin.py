@@ -56,8 +56,27 @@ class DeviceTokenAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked {len(tokens)} token(s).")
 
 
+class ProtocolInternalsAdmin(admin.ModelAdmin):
+    """The protocol's own bookkeeping: shown to superusers only, never to shop staff."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(SyncClient)
-class SyncClientAdmin(admin.ModelAdmin):
+class SyncClientAdmin(ProtocolInternalsAdmin):
     list_display = ["user", "client_id", "last_mutation_id", "last_seen_at"]
     search_fields = ["user__username", "client_id"]
     readonly_fields = ["user", "client_id", "last_mutation_id", "created_at", "last_seen_at"]
@@ -67,7 +86,7 @@ class SyncClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tombstone)
-class TombstoneAdmin(admin.ModelAdmin):
+class TombstoneAdmin(ProtocolInternalsAdmin):
     list_display = ["collection", "record_id", "version", "deleted_at"]
     list_filter = ["collection"]
     readonly_fields = ["collection", "record_id", "owner", "version", "deleted_at"]
@@ -77,7 +96,7 @@ class TombstoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecordAlias)
-class RecordAliasAdmin(admin.ModelAdmin):
+class RecordAliasAdmin(ProtocolInternalsAdmin):
     """Read-only: which client ids the server saved as another record (see syncapi.push)."""
 
     list_display = ["collection", "alias_id", "record_id", "owner", "created_at"]

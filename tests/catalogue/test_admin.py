@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from catalogue.models import NEGATIVE_STOCK, Category, Product
@@ -169,3 +170,52 @@ def test_record_alias_admin_lists_aliases_read_only(admin_client, admin_user):
     assert response.status_code == 200
     assert "the-server-id" in response.content.decode()
     assert admin_client.get(reverse("admin:syncapi_recordalias_add")).status_code == 403
+
+
+def listed_skus(client, **params) -> set[str]:
+    response = client.get(PRODUCTS, params)
+    assert response.status_code == 200
+    return {p.sku for p in response.context["cl"].result_list}
+
+
+def test_the_stock_filter_lists_products_out_of_stock_or_in_it(admin_client, category):
+    make_product(category, sku="EMPTY-1", stock=0)
+    make_product(category, sku="FULL-1", stock=4)
+
+    assert listed_skus(admin_client, stock="out") == {"EMPTY-1"}
+    assert listed_skus(admin_client, stock="in") == {"FULL-1"}
+
+
+def test_the_category_filter_is_the_tree_and_a_category_includes_the_ones_below(admin_client):
+    tools = Category.objects.create(name="Tools", position=1)
+    drills = Category.objects.create(name="Drills", parent=tools, position=1)
+    garden = Category.objects.create(name="Garden", position=2)
+    make_product(tools, sku="T-1")
+    make_product(drills, sku="D-1")
+    make_product(garden, sku="G-1")
+
+    assert listed_skus(admin_client, category=str(tools.pk)) == {"T-1", "D-1"}
+    assert listed_skus(admin_client, category=str(drills.pk)) == {"D-1"}
+    [choices] = [f for f in admin_client.get(PRODUCTS).context["cl"].filter_specs if f.title == "category"]
+    assert [label for _, label in choices.lookup_choices] == ["Tools", "\u2003Drills", "Garden"]
+
+
+def test_a_long_name_is_cut_on_the_list_and_whole_in_its_tooltip(admin_client, category):
+    name = "Anker magnetic power bank 20000 mAh with a very long specification that would wrap"
+    make_product(category, name=name)
+
+    page = admin_client.get(PRODUCTS).content.decode()
+
+    assert f'class="product-name" title="{name}"' in page
+
+
+@pytest.mark.parametrize("model", ["tombstone", "syncclient", "recordalias"])
+def test_protocol_internals_are_for_superusers_only(client, admin_client, django_user_model, model):
+    staff = django_user_model.objects.create_user("shop", password="shop-password-1", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="syncapi"))
+    client.force_login(staff)
+    url = reverse(f"admin:syncapi_{model}_changelist")
+
+    assert client.get(url).status_code == 403
+    assert f"/admin/syncapi/{model}/" not in client.get(reverse("admin:index")).content.decode()
+    assert admin_client.get(url).status_code == 200
