@@ -55,13 +55,32 @@ export function plural(count, one, many) {
   return `${count} ${count === 1 ? one : many}`;
 }
 
+const priceFormats = new Map();
+
 /**
- * A price as the server sends it (a decimal string) with its currency, e.g. "12.50 EUR".
- * Shown as sent: no float conversion, no locale guessing.
+ * A price as the server sends it (a decimal string) in the reader's locale:
+ * "€12.50", "12,50 €". The string itself is formatted (Intl reads it as an
+ * exact decimal: no float conversion); a currency Intl does not know is
+ * shown as sent, "12.50 XYZ".
+ * @param {string|null|undefined} price
+ * @param {string} [currency] ISO 4217 code
+ * @param {string} [locale] the reader's by default
  */
-export function formatPrice(price, currency) {
+export function formatPrice(price, currency, locale = undefined) {
   if (price === null || price === undefined || price === '') return '—';
-  return currency ? `${price} ${currency}` : String(price);
+  if (!currency) return String(price);
+  const key = `${locale ?? ''}|${currency}`;
+  if (!priceFormats.has(key)) {
+    let format = null;
+    try {
+      format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    } catch {
+      // Not a currency code Intl knows.
+    }
+    priceFormats.set(key, format);
+  }
+  const format = priceFormats.get(key);
+  return format ? format.format(String(price)) : `${price} ${currency}`;
 }
 
 /** "12 in stock" / "Out of stock" */

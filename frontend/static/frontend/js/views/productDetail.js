@@ -55,7 +55,7 @@ function buildDetail({ catalogue, id, close, onToggleFavourite }) {
   };
   const fields = h('dl', { class: 'detail-fields' },
     field('price', 'Price'), field('stock', 'Stock'), field('sku', 'SKU'), field('category', 'Category'),
-    field('description', 'Description'), field('updated_at', 'Last changed'), field('version', 'Version'));
+    field('description', 'Description'), field('updated_at', 'Last changed'));
 
   const favourite = h('button', {
     type: 'button', id: 'detail-favourite', class: 'favourite favourite-labelled btn', 'aria-pressed': 'false',
@@ -91,7 +91,6 @@ function buildDetail({ catalogue, id, close, onToggleFavourite }) {
     values.category.textContent = categoryPath(catalogue, product.category_id);
     values.description.textContent = product.description || '—';
     values.updated_at.textContent = product.updated_at ? formatWhen(product.updated_at) : '—';
-    values.version.textContent = product.version ?? 'new';
     if (product.image_url && image.getAttribute('src') !== product.image_url) {
       image.src = product.image_url;
       image.alt = product.name ?? '';
