@@ -153,6 +153,7 @@ class PushView(APIView):
             user=request.user,
             client_id=envelope.validated_data["client_id"],
             mutations=[Mutation(**m) for m in envelope.validated_data["mutations"]],
+            device=request.auth.device_name if request.auth is not None else "",
         )
         return json_response(result)
 
