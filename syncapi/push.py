@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import serializers
 
-from syncapi.admin_log import sync_change_log
+from syncapi.admin_log import SyncChangeLog
 from syncapi.errors import MESSAGES
 from syncapi.models import RecordAlias, SyncClient, Tombstone
 from syncapi.registry import Collection, registry
@@ -50,6 +50,7 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation], device: str =
     lock_versions()
     client, _ = SyncClient.objects.select_for_update().get_or_create(user=user, client_id=client_id)
     fields = _WritableFields()
+    log = SyncChangeLog(user=user, device=device)
     results = []
     for mutation in mutations:
         if mutation.id <= client.last_mutation_id:
@@ -58,8 +59,10 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation], device: str =
         client.last_mutation_id = mutation.id
         try:
             with transaction.atomic():  # a rejected mutation leaves nothing behind
-                result = _apply(user, mutation, fields, _Recorder(user, device))
+                result = _apply(user, mutation, fields, log)
+            log.keep()
         except _Rejected as rejected:
+            log.drop()
             result = {
                 "status": "rejected",
                 "code": rejected.code,
@@ -67,6 +70,7 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation], device: str =
                 "errors": rejected.errors,
             }
         results.append({"id": mutation.id, **result})
+    log.write()
     client.save(update_fields=["last_mutation_id", "last_seen_at"])
     return {"last_mutation_id": client.last_mutation_id, "results": results}
 
@@ -80,17 +84,7 @@ class _WritableFields(dict):
         return self[serializer_class]
 
 
-class _Recorder:
-    """Writes what a mutation did to the admin's history (admin_log), as `user` from `device`."""
-
-    def __init__(self, user, device: str):
-        self.user, self.device = user, device
-
-    def __call__(self, instance, action: str, fields: list[str] | None = None) -> None:
-        sync_change_log(user=self.user, instance=instance, action=action, fields=fields or [], device=self.device)
-
-
-def _apply(user, mutation: Mutation, fields: _WritableFields, record: _Recorder) -> dict:
+def _apply(user, mutation: Mutation, fields: _WritableFields, log: SyncChangeLog) -> dict:
     collection = registry.get(mutation.collection)
     if collection is None:
         raise _Rejected("unknown_collection")
@@ -100,9 +94,9 @@ def _apply(user, mutation: Mutation, fields: _WritableFields, record: _Recorder)
     if instance is None and collection.is_user_scoped and _belongs_to_another_user(collection, pk, user):
         raise _Rejected("forbidden")
     if mutation.op == "delete":
-        result = _delete(collection, instance, mutation, record)
+        result = _delete(collection, instance, mutation, log)
     else:
-        result = _upsert(user, collection, instance, pk, mutation, fields, alias, record)
+        result = _upsert(user, collection, instance, pk, mutation, fields, alias, log)
     if pk != named:
         result["record_id"] = str(pk)  # the server's id of the record the client named by its alias
     return result
@@ -163,12 +157,12 @@ def _conflict(collection: Collection, pk, fields: list[str] | None = None) -> di
     return result
 
 
-def _delete(collection: Collection, instance, mutation: Mutation, record: _Recorder) -> dict:
+def _delete(collection: Collection, instance, mutation: Mutation, log: SyncChangeLog) -> dict:
     if instance is None:
         return {"status": "applied", "record": None}  # already gone: the end state is what was asked
     if mutation.base_version != instance.version and collection.conflict_policy != "client_wins":
         return _conflict(collection, instance.pk)
-    record(instance, "deleted")  # before the row goes: the entry names it
+    log.record(instance, "deleted")  # before the row goes: the entry names it
     instance.delete()
     return {"status": "applied", "record": None}
 
@@ -181,7 +175,7 @@ def _upsert(
     mutation: Mutation,
     fields: _WritableFields,
     alias: RecordAlias | None,
-    record: _Recorder,
+    log: SyncChangeLog,
 ) -> dict:
     serializer_class = collection.write_serializer
     context = {"user": user, "collection": collection}
@@ -197,7 +191,7 @@ def _upsert(
         if collection.is_user_scoped:
             extra[collection.owner_field] = user
         saved = _save(serializer, extra)
-        record(saved, "added" if saved.pk == pk else "changed", sorted(mutation.data))
+        log.record(saved, "added" if saved.pk == pk else "changed", sorted(mutation.data))
         _remember_alias(user, collection, alias, named=pk, saved=saved.pk)
         result = {"status": "applied", "record": record_get(collection=collection, pk=saved.pk)}
         if saved.pk != pk:
@@ -211,7 +205,7 @@ def _upsert(
         data, conflicts = _merge(serializer_class(context=context), collection, instance, mutation)
     if data:
         _save(serializer_class(instance, data=data, partial=True, context=context), {})
-        record(instance, "changed", sorted(data))
+        log.record(instance, "changed", sorted(data))
     if conflicts:
         return _conflict(collection, instance.pk, conflicts)
     return {"status": "applied", "record": record_get(collection=collection, pk=instance.pk)}
