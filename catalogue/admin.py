@@ -1,9 +1,22 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from catalogue.models import Category, Favourite, Product
-from catalogue.services import products_set_active
+from catalogue.services import products_change_prices, products_set_active
+
+
+class PriceChangeForm(forms.Form):
+    how = forms.ChoiceField(choices=[("percent", "by a percentage"), ("amount", "by an amount")], label="Change")
+    value = forms.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Negative lowers: -10 is 10% (or 10.00) less."
+    )
+    rounding = forms.ChoiceField(
+        choices=[("cent", "to the cent"), ("whole", "to a whole amount"), ("99", "to .99 (19.99)")], label="Round"
+    )
 
 
 class CategoryTreeFilter(admin.SimpleListFilter):
@@ -74,7 +87,25 @@ class ProductAdmin(admin.ModelAdmin):
     list_select_related = ["category"]
     list_per_page = 50
     show_full_result_count = False  # counting 100k rows on every page is wasted work
-    actions = ["activate", "deactivate"]
+    actions = ["activate", "deactivate", "change_prices"]
+
+    @admin.action(description="Change prices of selected products", permissions=["change"])
+    def change_prices(self, request, queryset):
+        """A percentage or an amount, with rounding: a form first, then all the prices at once."""
+        form = PriceChangeForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            by = form.cleaned_data["how"]
+            try:
+                count = products_change_prices(products=queryset, rounding=form.cleaned_data["rounding"],
+                                               **{by: form.cleaned_data["value"]})  # fmt: skip
+            except ValidationError as error:
+                self.message_user(request, f"No price changed: {error.messages[0]}", messages.ERROR)
+                return None
+            self.message_user(request, f"Changed the price of {count} product(s).")
+            return None
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "products": queryset, "title": "Change prices"}  # fmt: skip
+        return TemplateResponse(request, "admin/catalogue/product/change_prices.html", context)
 
     class Media:
         css = {"all": ["catalogue/admin.css"]}

@@ -1,5 +1,8 @@
 """Writes to the catalogue beyond plain model saves."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -11,3 +14,32 @@ from catalogue.models import Product
 def products_set_active(*, products: QuerySet[Product], active: bool) -> int:
     """Activate or deactivate products in one UPDATE (versions bump by trigger)."""
     return products.exclude(is_active=active).update(is_active=active, updated_at=timezone.now())
+
+
+ROUNDINGS = {"cent": Decimal("0.01"), "whole": Decimal("1")}
+
+
+def price_changed(price: Decimal, *, percent: Decimal | None = None, amount: Decimal | None = None,
+                  rounding: str = "cent") -> Decimal:  # fmt: skip
+    """`price` raised (or lowered) by `percent` or by `amount`, rounded to the cent, the unit or a .99 ending."""
+    new = price * (1 + percent / 100) if percent is not None else price + amount
+    if rounding == "99":
+        whole = new.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        return max(whole - Decimal("0.01"), Decimal("0.00"))
+    return new.quantize(ROUNDINGS[rounding], rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def products_change_prices(*, products: QuerySet[Product], percent: Decimal | None = None,
+                           amount: Decimal | None = None, rounding: str = "cent") -> int:  # fmt: skip
+    """Change the prices of `products` by `percent` or `amount`; all or none (a price below 0 refuses all)."""
+    changed = []
+    for product in products.select_related(None).select_for_update().only("pk", "price", "name"):
+        new = price_changed(product.price, percent=percent, amount=amount, rounding=rounding)
+        if new < 0:
+            raise ValidationError(f"{product.name} would cost less than nothing ({new}).")
+        if new != product.price:
+            product.price, product.updated_at = new, timezone.now()
+            changed.append(product)
+    Product.objects.bulk_update(changed, ["price", "updated_at"], batch_size=1000)
+    return len(changed)

@@ -219,3 +219,33 @@ def test_protocol_internals_are_for_superusers_only(client, admin_client, django
     assert client.get(url).status_code == 403
     assert f"/admin/syncapi/{model}/" not in client.get(reverse("admin:index")).content.decode()
     assert admin_client.get(url).status_code == 200
+
+
+def test_the_price_action_asks_how_then_changes_every_selected_price(admin_client, category):
+    cheap = make_product(category, price=Decimal("10.00"))
+    dear = make_product(category, price=Decimal("21.40"))
+    before = version_of(dear)
+
+    asked = run_action(admin_client, "change_prices", [cheap, dear])
+    assert asked.status_code == 200
+    assert "Change the price of 2 selected products." in asked.content.decode()
+
+    selected = [str(cheap.pk), str(dear.pk)]
+    form = {"action": "change_prices", "_selected_action": selected, "apply": "1", "how": "percent", "value": "10"}
+    applied = admin_client.post(PRODUCTS, {**form, "rounding": "99"})
+    assert applied.status_code == 302
+    prices = dict(Product.objects.filter(pk__in=[cheap.pk, dear.pk]).values_list("pk", "price"))
+    assert (prices[cheap.pk], prices[dear.pk]) == (Decimal("10.99"), Decimal("23.99"))  # 11.00 and 23.54, to .99
+    assert version_of(dear) > before  # devices pull the new prices
+
+
+def test_a_price_change_that_would_go_below_zero_changes_nothing(admin_client, category):
+    cheap = make_product(category, price=Decimal("3.00"))
+    dear = make_product(category, price=Decimal("30.00"))
+
+    selected = [str(cheap.pk), str(dear.pk)]
+    form = {"action": "change_prices", "_selected_action": selected, "apply": "1", "how": "amount", "value": "-5"}
+    response = admin_client.post(PRODUCTS, {**form, "rounding": "cent"}, follow=True)
+
+    assert "No price changed" in response.content.decode()
+    assert sorted(Product.objects.values_list("price", flat=True)) == [Decimal("3.00"), Decimal("30.00")]
