@@ -35,26 +35,33 @@ export function fold(text) {
   return NOT_ASCII.test(lower) ? lower.normalize('NFD').replace(MARKS, '') : lower;
 }
 
-/** @returns {string[]} the words of `folded` (a folded text) */
-function wordsOfFolded(folded) {
-  if (NOT_ASCII.test(folded)) return folded.match(WORD) ?? [];
-  const found = [];
+/**
+ * Call `visit` with each word of `folded` (a folded text), in order. ASCII,
+ * the usual case, is cut in one pass over its characters, with no list of
+ * the words in between.
+ */
+function forEachWord(folded, visit) {
+  if (NOT_ASCII.test(folded)) {
+    for (const word of folded.match(WORD) ?? []) visit(word);
+    return;
+  }
   let start = -1;
   for (let i = 0; i <= folded.length; i += 1) {
     const c = i < folded.length ? folded.charCodeAt(i) : 32;
     if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
       if (start < 0) start = i;
     } else if (start >= 0) {
-      found.push(folded.slice(start, i));
+      visit(folded.slice(start, i));
       start = -1;
     }
   }
-  return found;
 }
 
 /** @returns {string[]} the folded words of `text` */
 export function words(text) {
-  return wordsOfFolded(fold(text));
+  const found = [];
+  forEachWord(fold(text), (word) => found.push(word));
+  return found;
 }
 
 /** @returns {string} `text` as a regular expression matching it literally */
@@ -143,21 +150,7 @@ export class SearchIndex {
     this.#names.push(folded);
     this.#skus.push(NOT_ASCII.test(foldedSku) ? fold(foldedSku) : foldedSku);
     this.#docOf.set(id, next);
-    if (NOT_ASCII.test(folded)) {
-      for (const term of folded.match(WORD) ?? []) this.#post(term, next);
-      return;
-    }
-    // ASCII (the usual case): words cut out in one pass, with no list of them in between.
-    let start = -1;
-    for (let i = 0; i <= folded.length; i += 1) {
-      const c = i < folded.length ? folded.charCodeAt(i) : 32;
-      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
-        if (start < 0) start = i;
-      } else if (start >= 0) {
-        this.#post(folded.slice(start, i), next);
-        start = -1;
-      }
-    }
+    forEachWord(folded, (term) => this.#post(term, next));
   }
 
   /** Add document `doc` to the postings of `term` (documents come in ascending order). */
