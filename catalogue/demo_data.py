@@ -285,6 +285,8 @@ EXTRAS = (
     "Tested to EU safety standards.",
 )
 CENTS = (99, 99, 99, 49, 95, 0)
+# A product line's models after its first: "Bosch cordless drill driver 18V Pro", "... Plus", "... Pro 2".
+EDITIONS = _words("Pro, Plus, Max, Lite, Eco, Compact, Premium, Classic, Sport")
 
 
 def new_uuid(rng: random.Random) -> uuid.UUID:
@@ -380,14 +382,29 @@ def product_text(rng: random.Random, department: Department, sub: Sub) -> tuple[
     return name, description, line
 
 
+def edition(k: int) -> str:
+    """The suffix of a line's k-th product of one name: "" first, then " Pro" ... " Sport", " Pro 2" ..."""
+    if k == 0:
+        return ""
+    round_, e = divmod(k - 1, len(EDITIONS))
+    return f" {EDITIONS[e]}" + (f" {round_ + 1}" if round_ else "")
+
+
 def product_rows(rng: random.Random, count: int, leaves: list[Leaf]) -> Iterator[Product]:
-    """`count` unsaved products spread over `leaves`; SKUs like "HW-DRL-004213", unique."""
+    """`count` unsaved products spread over `leaves`; SKUs like "HW-DRL-004213" and names unique."""
     numbers = rng.sample(range(1, max(1_000_000, 2 * count)), count)
     inactive = set(rng.sample(range(count), round(count * INACTIVE_SHARE)))
+    editions: dict[str, int] = {}  # name -> how many products already carry it (with an edition)
+    taken: set[str] = set()
     for n in range(count):
         leaf = rng.choice(leaves)
         sub = rng.choice(leaf.subs)
-        name, description, line = product_text(rng, leaf.department, sub)
+        base, description, line = product_text(rng, leaf.department, sub)
+        k = editions.get(base, 0)
+        while (name := base + edition(k)) in taken:
+            k += 1
+        editions[base] = k + 1
+        taken.add(name)
         yield Product(
             id=new_uuid(rng),
             sku=f"{leaf.department.code}-{sub.code}-{numbers[n]:06d}",

@@ -111,6 +111,14 @@ def test_seeded_products_look_like_a_shop():
     assert any(p.stock == 0 for p in products)
 
 
+def test_product_names_are_unique_so_a_rep_can_tell_two_products_apart():
+    seed(products=3000)
+
+    names = list(Product.objects.values_list("name", flat=True))
+    assert len(set(names)) == len(names)
+    assert any(name.endswith(" Pro") for name in names)  # a line's second model of one name
+
+
 def test_a_small_share_of_products_is_inactive():
     seed(products=300)
 
