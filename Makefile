@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REQUIRE_POSTGRES ?= 0
 
-.PHONY: run test lint test-js test-sqlite test-postgres install install-dev chromium nginx node bench bench-report stress clean
+.PHONY: run test lint test-js test-sqlite test-postgres install install-dev chromium nginx node bench bench-report stress screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,10 @@ bench: install-dev chromium nginx
 
 bench-report: install-dev chromium nginx
 	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench --out docs
+
+# The screenshots in README.md and docs/ (docs/img/screens/), taken again from a fresh demo catalogue.
+screenshots: install-dev chromium
+	$(PY) docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -143,3 +143,32 @@ test('a deleted product is no longer found', async () => {
   await replica.send({ upserts: [], deletes: [anvil.id] });
   assert.deepEqual(names(catalogue, { query: 'anvil' }), ['Anvil stand']);
 });
+
+test('a list sorts by price or stock, equals in the list order, and filters to what is in stock', async () => {
+  const { replica, catalogue } = await following();
+  const priced = (name, price, stock) => ({ ...product(name, name[0]), price, stock });
+  await replica.send({
+    reset: true,
+    upserts: [priced('Drill', '59.00', 3), priced('Anvil', '120.50', 0), priced('Chisel', '9.99', 12),
+      priced('Bolt', '59.00', 40)],
+  });
+
+  assert.deepEqual(names(catalogue, { sort: 'price' }), ['Chisel', 'Bolt', 'Drill', 'Anvil']);
+  assert.deepEqual(names(catalogue, { sort: '-price' }), ['Anvil', 'Bolt', 'Drill', 'Chisel']);
+  assert.deepEqual(names(catalogue, { sort: '-stock' }), ['Bolt', 'Chisel', 'Drill', 'Anvil']);
+  assert.deepEqual(names(catalogue, { inStock: true }), ['Bolt', 'Chisel', 'Drill']);
+  assert.deepEqual(names(catalogue, { sort: 'price', inStock: true, query: 'd' }), ['Drill']);
+
+  // A price changed here and not yet sent sorts by the price shown.
+  const chisel = catalogue.search({ query: 'chisel' })[0];
+  replica.changes.set(chisel.id, { ...chisel, price: '500.00' });
+  assert.deepEqual(names(catalogue, { sort: '-price' }), ['Chisel', 'Anvil', 'Bolt', 'Drill']);
+});
+
+test('a search sorted by name is in the list order, not by best match', async () => {
+  const { replica, catalogue } = await following();
+  await replica.send({ reset: true, upserts: [product('Anvil for drills', 'A'), product('Drill', 'D')] });
+
+  assert.deepEqual(names(catalogue, { query: 'drill' }), ['Drill', 'Anvil for drills']);
+  assert.deepEqual(names(catalogue, { query: 'drill', sort: 'name' }), ['Anvil for drills', 'Drill']);
+});

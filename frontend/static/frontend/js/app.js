@@ -7,6 +7,7 @@
  */
 
 import { Catalogue } from './catalogue.js';
+import { ChangeStatus } from './changeStatus.js';
 import { formatRoute, parseRoute } from './routes.js';
 import * as changes from './changes.js';
 import { applyUpdate, promptInstall, pwaEvents, registerServiceWorker, releaseCached } from './pwa.js';
@@ -17,6 +18,7 @@ import { closeDialog, currentKind, hasDialog } from './views/dialog.js';
 import { h, throttle } from './views/dom.js';
 import { openLogin, signOut } from './views/login.js';
 import { createNotices } from './views/notices.js';
+import { openOutbox } from './views/outbox.js';
 import { openProductDetail } from './views/productDetail.js';
 import { createProductList } from './views/productList.js';
 import { createStatusView } from './views/status.js';
@@ -27,6 +29,7 @@ const REFRESH_INTERVAL_MS = 250;
 const { offlineDataSync, syncEvents, triggerOfflineDataSync } = sync;
 const replica = new sync.Replica();
 const catalogue = new Catalogue(replica);
+const changeStatus = new ChangeStatus();
 
 /** The sync API and the app's state, for the console and the browser tests. */
 window.offlineSync = {
@@ -60,6 +63,16 @@ const status = createStatusView(document.getElementById('status'), {
   onSignOut: () => signOut({ returnFocus: () => status.focusAccount() })
     .then((signedOut) => { if (signedOut) status.focusAccount(); })
     .catch(reportError),
+  onShowOutbox: () => {
+    if (hasDialog('outbox')) return;
+    openOutbox({
+      catalogue,
+      changeStatus,
+      onReview: (conflict) => conflicts.show(conflict),
+      onSyncNow: () => triggerOfflineDataSync('all').catch(reportError),
+      onError: reportError,
+    }).catch(reportError);
+  },
 });
 status.setOnline(navigator.onLine);
 
@@ -79,7 +92,7 @@ const notices = createNotices(noticesRoot, {
   onDismissRejections: async () => {
     try {
       await sync.dismissRejections();
-      notices.setRejections([]);
+      await changeStatus.refresh();
       document.getElementById('search')?.focus();
     } catch (error) {
       reportError(error);
@@ -103,6 +116,7 @@ function reportError(error) {
 
 async function updateConflictNotice() {
   try {
+    await changeStatus.refresh();
     notices.setConflicts(await conflicts.waiting());
   } catch (error) {
     reportError(error);
@@ -111,11 +125,21 @@ async function updateConflictNotice() {
 
 async function updateRejections() {
   try {
-    notices.setRejections(await sync.rejectedChanges());
+    await changeStatus.refresh();
   } catch (error) {
     reportError(error);
   }
 }
+
+/** The unsent chip counts the changes waiting to be sent and the conflicts waiting for a decision. */
+function showPending() {
+  status.setPending(catalogue.pendingCount(), changeStatus.conflicts.length);
+}
+changeStatus.addEventListener('change', () => {
+  notices.setRejections(changeStatus.rejections);
+  showPending();
+  productList?.update();
+});
 
 // --- the replica follows the syncs ----------------------------------------------------------
 
@@ -210,6 +234,7 @@ function showProduct(id) {
   if (hasDialog('product')) return; // a double click while the first one opens
   openProductDetail({
     catalogue,
+    changeStatus,
     id,
     onToggleFavourite: toggleFavourite,
     returnFocus: () => productList.focusProduct(id),
@@ -228,7 +253,7 @@ function openProduct(id) {
 
 /** Show `route` as the URL says (at start, Back, Forward). */
 function showRoute() {
-  productList.show(route.query, categories.show(route.list));
+  productList.show(route, categories.show(route.list));
   if (route.product) showProduct(route.product);
   else if (currentKind() === 'product') closeDialog();
 }
@@ -260,19 +285,20 @@ async function start() {
   categories = createCategoriesView(document.getElementById('categories'), {
     onSelect: (filter) => {
       productList.setFilter(filter);
-      go({ list: filter.key, query: route.query, product: null });
+      go({ ...route, list: filter.key, product: null });
     },
   });
   productList = createProductList(catalogueRoot, {
     catalogue,
     onOpen: openProduct,
     onToggleFavourite: toggleFavourite,
-    onQuery: (query) => go({ ...route, query }, { replace: true }),
+    onView: (view) => go({ ...route, ...view }, { replace: true }),
+    changeStatus,
   });
   const render = () => {
     categories.update(catalogue.categories());
     productList.update();
-    status.setPending(catalogue.pendingCount());
+    showPending();
   };
   catalogue.addEventListener('change', throttle(render, REFRESH_INTERVAL_MS)); // a sync changes it page by page
   render();

@@ -44,6 +44,20 @@ function append(list, key, item) {
 const before = (keyA, a, keyB, b) => keyA < keyB || (keyA === keyB && a.id < b.id);
 
 /**
+ * The number a list is sorted by, for each sort of routes.js but the list's
+ * own order: ascending, so the descending ones are negated.
+ * @type {Record<string, (product: object) => number>}
+ */
+const SORT_VALUES = {
+  price: (product) => Number(product.price),
+  '-price': (product) => -Number(product.price),
+  '-stock': (product) => -Number(product.stock),
+};
+
+/** @returns {boolean} whether a product can be sold from stock */
+const inStockNow = (product) => Number(product.stock) > 0;
+
+/**
  * `added` (with their keys) in the list's order: as they are if already so,
  * else sorted a chunk per task and the chunks merged.
  * @returns {Promise<SortedList>}
@@ -118,6 +132,8 @@ export class Catalogue extends EventTarget {
   #keyOf = sortKey();
   /** The server's products by the words of their name and SKU. */
   #index = new SearchIndex();
+  /** @type {{list: SortedList, sort: string, items: object[]}|null} the list in another order, kept until it changes */
+  #resorted = null;
 
   /** @param {import('./sync/replica.js').Replica} replica */
   constructor(replica) {
@@ -233,26 +249,56 @@ export class Catalogue extends EventTarget {
   }
 
   /**
-   * Products in `categoryId` (and below), or the favourites, matching
-   * `query` (search.js: every word, in any order, by the start of a word of
-   * the name or SKU, one typo forgiven in longer words): the best matches
-   * first, equals in the list's order. With no query, all in the list's order.
-   * @param {{query?: string, categoryId?: string|null, favouritesOnly?: boolean}} filter
+   * Products in `categoryId` (and below), or the favourites, in stock if
+   * `inStock`, matching `query` (search.js: every word, in any order, by
+   * the start of a word of the name or SKU, one typo forgiven in longer
+   * words). In the order `sort` names (routes.js SORTS; equals in the
+   * list's order), or by default the best matches first (equals in the
+   * list's order), all in the list's order with no query.
+   * @param {{query?: string, categoryId?: string|null, favouritesOnly?: boolean,
+   *          inStock?: boolean, sort?: string}} filter
    * @returns {object[]}
    */
-  search({ query = '', categoryId = null, favouritesOnly = false } = {}) {
+  search({ query = '', categoryId = null, favouritesOnly = false, inStock = false, sort = '' } = {}) {
     const categories = categoryId ? this.categoryWithDescendants(categoryId) : null;
     const favourites = favouritesOnly ? this.favouriteProductIds() : null;
     const wanted = (product) => (!categories || categories.has(product.category_id))
-      && (!favourites || favourites.has(product.id));
-    if (query.trim()) return this.#ranked(query, wanted);
+      && (!favourites || favourites.has(product.id))
+      && (!inStock || inStockNow(product));
+    const value = SORT_VALUES[sort];
+    if (query.trim()) {
+      const found = this.#ranked(query, wanted);
+      return sort ? this.#sorted(found, value) : found;
+    }
     const changed = this.#replica.changed(PRODUCTS);
     const out = [];
-    for (let product of this.#list.items) {
-      if (changed.size && changed.has(product.id)) product = changed.get(product.id);
+    let replaced = false;
+    for (let product of value ? this.#resortedItems(sort, value) : this.#list.items) {
+      if (changed.size && changed.has(product.id)) {
+        product = changed.get(product.id);
+        replaced = true;
+      }
       if (product && wanted(product)) out.push(product);
     }
-    return out;
+    return replaced && value ? this.#sorted(out, value) : out; // a local edit may have moved a product
+  }
+
+  /** @returns {object[]} the list's products sorted by `value`, equals in the list's order; kept until the list changes */
+  #resortedItems(sort, value) {
+    if (this.#resorted?.list !== this.#list || this.#resorted.sort !== sort) {
+      const { items } = this.#list;
+      const values = Float64Array.from(items, value);
+      const order = Uint32Array.from(items.keys()).sort((a, b) => values[a] - values[b] || a - b);
+      this.#resorted = { list: this.#list, sort, items: Array.from(order, (at) => items[at]) };
+    }
+    return this.#resorted.items;
+  }
+
+  /** @returns {object[]} `products` sorted by `value` (the list's order without one), equals in the list's order */
+  #sorted(products, value) {
+    const rows = products.map((product) => ({ product, key: this.#keyOf(product), value: value ? value(product) : 0 }));
+    rows.sort((a, b) => a.value - b.value || (before(a.key, a.product, b.key, b.product) ? -1 : 1));
+    return rows.map(({ product }) => product);
   }
 
   /** @returns {object[]} the products matching `query` that are `wanted`, best first, equals in list order */
@@ -289,6 +335,11 @@ export class Catalogue extends EventTarget {
   /** @returns {Map<string, object>} product id -> favourite record */
   favouritesByProduct() {
     return new Map(this.#replica.all('favourites').map((f) => [f.product_id, f]));
+  }
+
+  /** @returns {object|undefined} favourite `id` as the server has it (one deleted here included) */
+  favouriteRecord(id) {
+    return this.#replica.get('favourites', id) ?? this.#replica.serverRecord('favourites', id);
   }
 
   /** @returns {Set<string>} ids of the favourite products */

@@ -6,6 +6,9 @@
  */
 
 import { enqueue, triggerOfflineDataSync } from './sync/index.js';
+import { formatPrice } from './views/dom.js';
+
+const FIELD_LABELS = { price: 'price', stock: 'stock', name: 'name', description: 'description' };
 
 /**
  * Mark or unmark a product as a favourite.
@@ -37,4 +40,31 @@ export async function editProduct(catalogue, product, data) {
   await enqueue({ collection: 'products', op: 'upsert', recordId: product.id, baseVersion: product.version, data, base });
   await catalogue.refresh();
   await triggerOfflineDataSync('catalogue');
+}
+
+/**
+ * A change in words, for the outbox view: "Price of Bosch drill: €59.00 → €54.00".
+ * @param {import('./catalogue.js').Catalogue} catalogue
+ * @param {{collection: string, op: string, recordId: string, data?: object, base?: object}} change
+ * @returns {string}
+ */
+export function describeChange(catalogue, { collection, op, recordId, data = {}, base = {} }) {
+  if (collection === 'favourites') {
+    const productId = data.product_id ?? catalogue.favouriteRecord(recordId)?.product_id;
+    const name = catalogue.product(productId)?.name ?? 'a product';
+    return op === 'delete' ? `Removed ${name} from favourites` : `Added ${name} to favourites`;
+  }
+  if (collection === 'products') {
+    const product = catalogue.product(recordId);
+    const name = product?.name ?? 'a product';
+    if (op === 'delete') return `Deleted ${name}`;
+    if (!Object.keys(data).length) return `Changed ${name}`;
+    const value = (field, v) => (field === 'price' ? formatPrice(v, product?.currency) : String(v));
+    const fields = Object.keys(data).map((field) => {
+      const from = base[field] === undefined ? '' : `${value(field, base[field])} → `;
+      return `${FIELD_LABELS[field] ?? field} ${from}${value(field, data[field])}`;
+    });
+    return `${name}: ${fields.join(', ')}`;
+  }
+  return `${op === 'delete' ? 'Deleted' : 'Changed'} a record of ${collection}`;
 }

@@ -258,6 +258,19 @@ export function outboxAll() {
   return inTransaction([OUTBOX], 'readonly', ({ outbox }) => requestValue(outbox.getAll()));
 }
 
+/**
+ * Drop queued mutation `id` (a change the user discards before it is sent).
+ * Only under the sync lock: a push in flight may be sending it.
+ * @returns {Promise<boolean>} whether it was still queued
+ */
+export function outboxDelete(id) {
+  return inTransaction([OUTBOX], 'readwrite', async ({ outbox }) => {
+    const queued = (await requestValue(outbox.count(id))) > 0;
+    outbox.delete(id);
+    return queued;
+  });
+}
+
 /** @returns {Promise<number>} how many mutations wait to be sent */
 export function outboxCount() {
   return inTransaction([OUTBOX], 'readonly', ({ outbox }) => requestValue(outbox.count()));

@@ -9,7 +9,7 @@
 export { SyncError, messages, toSyncError } from './errors.js';
 export { dismissRejections, pendingConflicts, rejectedChanges, resolveConflict } from './conflicts.js';
 export { lastSync } from './meta.js';
-export { enqueue } from './outbox.js';
+export { discardChange, enqueue, pendingChanges, sending } from './outbox.js';
 export { Replica, yieldToPage } from './replica.js';
 export { currentAuth, login, logout, unsentChanges } from './session.js';
 export { offlineDataSync, startAutomaticSync, syncEvents, triggerOfflineDataSync } from './trigger.js';

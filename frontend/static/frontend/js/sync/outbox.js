@@ -6,6 +6,7 @@
 
 import * as api from './api.js';
 import * as db from './db.js';
+import { LOCK_NAME } from './lock.js';
 
 /** The server's cap on mutations per push (syncapi MAX_PUSH_MUTATIONS). */
 const BATCH = 500;
@@ -22,6 +23,43 @@ export function enqueue({ collection, op, recordId, baseVersion = null, data, ba
   if (data) mutation.data = data;
   if (base) mutation.base = base;
   return db.outboxAdd(mutation);
+}
+
+/**
+ * A change waiting to be sent.
+ * @typedef {object} PendingChange
+ * @property {number} id the mutation's id (for `discardChange`)
+ * @property {string} collection
+ * @property {'upsert'|'delete'} op
+ * @property {string} recordId
+ * @property {object|undefined} data the fields set (upserts)
+ * @property {object|undefined} base the values seen before the change (edits)
+ * @property {number|undefined} queuedAt ms since the epoch
+ */
+
+/** @returns {Promise<PendingChange[]>} the changes waiting to be sent, oldest first */
+export async function pendingChanges() {
+  return (await db.outboxAll()).map(({ id, collection, op, record_id: recordId, data, base, queuedAt }) => ({
+    id, collection, op, recordId, data, base, queuedAt,
+  }));
+}
+
+/** @returns {Promise<boolean>} whether a sync (which sends the queued changes first) runs now, in any context */
+export async function sending() {
+  return (await navigator.locks.query()).held.some((lock) => lock.name === LOCK_NAME);
+}
+
+/**
+ * Discard a change before it is sent. Not while a sync runs: its push may be
+ * sending the change, and the server's answer decides it.
+ * @param {number} id a `PendingChange`'s id
+ * @returns {Promise<'discarded'|'sending'|'gone'>} done; a sync is sending it; it was sent already
+ */
+export function discardChange(id) {
+  return navigator.locks.request(LOCK_NAME, { ifAvailable: true }, async (lock) => {
+    if (!lock) return 'sending';
+    return (await db.outboxDelete(id)) ? 'discarded' : 'gone';
+  });
 }
 
 /**

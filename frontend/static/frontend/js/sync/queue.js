@@ -4,10 +4,10 @@
  * @module queue
  */
 
+import { LOCK_NAME } from './lock.js';
 import * as meta from './meta.js';
 
-/** Name of the Web Lock held while a sync runs (in any tab or the worker). */
-export const LOCK_NAME = 'offline-sync';
+export { LOCK_NAME };
 
 /** @returns {Promise<boolean>} whether some context holds the sync lock right now */
 async function lockHeld() {

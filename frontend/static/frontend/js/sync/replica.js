@@ -174,6 +174,11 @@ export class Replica extends EventTarget {
     return overlay?.has(id) ? overlay.get(id) ?? undefined : this.#records.get(collection)?.get(id);
   }
 
+  /** @returns {object|undefined} the record as the server last sent it, local changes left out */
+  serverRecord(collection, id) {
+    return this.#records.get(collection)?.get(id);
+  }
+
   /** @returns {object[]} every record of `collection` as shown here */
   all(collection) {
     const records = this.#records.get(collection) ?? new Map();

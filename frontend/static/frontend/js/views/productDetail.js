@@ -16,22 +16,27 @@ const STOCK_PATTERN = /^\d{1,9}$/;
 /**
  * Open the detail of product `id`; it follows changes of the catalogue while open.
  * @param {{catalogue: import('../catalogue.js').Catalogue, id: string,
+ *          changeStatus: import('../changeStatus.js').ChangeStatus,
  *          onToggleFavourite: (id: string, button: HTMLButtonElement) => Promise<void>,
  *          returnFocus?: () => void}} options
  * @returns {Promise<void>} once closed
  */
-export function openProductDetail({ catalogue, id, onToggleFavourite, returnFocus }) {
+export function openProductDetail({ catalogue, changeStatus, id, onToggleFavourite, returnFocus }) {
   let onChange = null;
   return openDialog({
     kind: 'product',
     size: 'sheet',
     labelledBy: 'detail-title',
     returnFocus,
-    onClose: () => catalogue.removeEventListener('change', onChange),
+    onClose: () => {
+      catalogue.removeEventListener('change', onChange);
+      changeStatus.removeEventListener('change', onChange);
+    },
     build: (close) => {
-      const view = buildDetail({ catalogue, id, close, onToggleFavourite });
+      const view = buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite });
       onChange = () => view.update();
       catalogue.addEventListener('change', onChange);
+      changeStatus.addEventListener('change', onChange);
       // The staff form joins as soon as the stored session says who is signed in.
       currentAuth().catch(() => undefined).then((auth) => {
         if (auth?.user?.is_staff && view.root.isConnected) view.addEditor();
@@ -41,7 +46,7 @@ export function openProductDetail({ catalogue, id, onToggleFavourite, returnFocu
   });
 }
 
-function buildDetail({ catalogue, id, close, onToggleFavourite }) {
+function buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite }) {
   const title = h('h2', { id: 'detail-title', class: 'detail-title' });
   const badge = h('span', { class: 'badge badge-pending', dataset: { pendingBadge: '' }, text: 'Not yet sent', hidden: true });
   const gone = h('p', { class: 'notice notice-warning', hidden: true, text: 'This product is no longer in the catalogue.' });
@@ -105,7 +110,7 @@ function buildDetail({ catalogue, id, close, onToggleFavourite }) {
 
   function addEditor() {
     if (editor) return;
-    editor = buildEditor(catalogue, id);
+    editor = buildEditor(catalogue, changeStatus, id);
     body.append(editor.root);
     update();
   }
@@ -122,8 +127,17 @@ function categoryPath(catalogue, categoryId) {
   return names.length ? names.join(' › ') : '—';
 }
 
+/** What the staff form says of its last save, as the change goes on (see `saved` below). */
+const SAVE_STATES = {
+  pending: 'Saved on this device. It will be sent with the next sync.',
+  conflict: 'Someone changed this product on the server meanwhile: choose which values to keep.',
+  rejected: 'The server refused this change, and it was undone here.',
+  sent: 'Saved and sent to the server.',
+  settled: 'The conflict was settled.',
+};
+
 /** The staff form: price and stock, sending only what changed. */
-function buildEditor(catalogue, id) {
+function buildEditor(catalogue, changeStatus, id) {
   const price = h('input', {
     id: 'edit-price', name: 'price', inputmode: 'decimal', autocomplete: 'off', required: true,
     'aria-describedby': 'edit-price-hint',
@@ -150,8 +164,16 @@ function buildEditor(catalogue, id) {
 
   // What the inputs were last filled with: an input the user changed is left alone by updates.
   let shown = { price: null, stock: null };
+  /** The state of the form's last saved change (SAVE_STATES), followed while the form is open; null before. */
+  let saved = null;
 
   function update(product) {
+    if (saved) {
+      const now = product.pending ? 'pending' : changeStatus.of(id);
+      saved = now ?? (saved === 'conflict' || saved === 'settled' ? 'settled' : 'sent');
+      status.textContent = SAVE_STATES[saved];
+      if (saved === 'rejected') status.textContent += ` ${changeStatus.rejection(id)?.detail ?? ''}`.trimEnd();
+    }
     currency.textContent = product.currency ?? '';
     const next = { price: String(product.price ?? ''), stock: String(product.stock ?? '') };
     if (price.value === (shown.price ?? '')) price.value = next.price;
@@ -163,6 +185,7 @@ function buildEditor(catalogue, id) {
     event.preventDefault();
     error.textContent = '';
     status.textContent = '';
+    saved = null;
     const product = catalogue.product(id);
     if (!product) return;
     const priceText = price.value.trim();
@@ -193,7 +216,8 @@ function buildEditor(catalogue, id) {
       price.value = newPrice;
       stock.value = String(newStock);
       shown = { price: price.value, stock: stock.value };
-      status.textContent = 'Saved on this device. It will be sent with the next sync.';
+      saved = 'pending';
+      update(catalogue.product(id) ?? product);
     } catch (failure) {
       error.textContent = failure?.message || 'The change could not be saved.';
     } finally {

@@ -1,7 +1,7 @@
 /**
- * The product list in `#main`: search by name or SKU (matches marked), the
- * result count, and a virtualised list of rows (name, SKU, price, stock,
- * favourite toggle).
+ * The product list in `#main`: search by name or SKU (matches marked), a
+ * sort and an in-stock filter, the result count, and a virtualised list of
+ * rows (name, SKU, price, stock, favourite toggle).
  * @module views/productList
  */
 
@@ -27,21 +27,38 @@ function markMatches(element, text, query) {
   element.replaceChildren(...parts);
 }
 
-/** Must match `--row-height` uses in app.css (set from here). */
-const ROW_HEIGHT = 68;
+/**
+ * Row heights (px, set as `--row-height` for app.css): a phone's row has the
+ * name on up to two lines over SKU, stock and badges; a wide row is one line.
+ */
+const ROW_HEIGHT = { narrow: 76, wide: 60 };
+/** Must match the wide layout's media query in app.css. */
+const WIDE = '(min-width: 768px)';
 const SEARCH_DELAY_MS = 100;
+/** [value, label]: the values are routes.js SORTS, '' the best match. */
+const SORT_OPTIONS = [
+  ['', 'Best match'], ['name', 'Name A–Z'], ['price', 'Price: low to high'], ['-price', 'Price: high to low'],
+  ['-stock', 'Most in stock'],
+];
 
 /**
  * @param {HTMLElement} root where the search and list go
  * @param {{catalogue: import('../catalogue.js').Catalogue,
  *          onOpen: (id: string) => void,
- *          onToggleFavourite: (id: string, button: HTMLButtonElement) => void}} options
+ *          onToggleFavourite: (id: string, button: HTMLButtonElement) => void,
+ *          onView?: (view: {query: string, sort: string, inStock: boolean}) => void,
+ *          changeStatus?: import('../changeStatus.js').ChangeStatus}} options
+ *   `onView` hears the search, sort and filter the user chose; `changeStatus` marks rows with a conflict
+ *   or a refused change
  */
-export function createProductList(root, { catalogue, onOpen, onToggleFavourite, onQuery = () => {} }) {
+export function createProductList(root, { catalogue, onOpen, onToggleFavourite, onView = () => {}, changeStatus = null }) {
   const search = h('input', {
     type: 'search', id: 'search', 'aria-label': 'Search products', placeholder: 'Search by name or SKU',
     autocomplete: 'off', spellcheck: 'false', enterkeyhint: 'search', 'aria-controls': 'product-viewport',
   });
+  const sort = h('select', { id: 'sort', 'aria-label': 'Sort products' },
+    ...SORT_OPTIONS.map(([value, label]) => h('option', { value, text: label })));
+  const inStock = h('input', { type: 'checkbox', id: 'in-stock' });
   const count = h('span', { dataset: { resultCount: '' }, text: '0' });
   const scope = h('span', { class: 'result-scope' });
   const summary = h('p', { class: 'result-summary', 'aria-live': 'polite' }, count, scope);
@@ -51,7 +68,10 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
   root.replaceChildren(
     h('div', { class: 'list-toolbar' },
       h('div', { class: 'search-box' }, search),
-      summary),
+      h('div', { class: 'list-controls' },
+        summary,
+        sort,
+        h('label', { class: 'check', for: 'in-stock' }, inStock, 'In stock'))),
     empty,
     viewport,
   );
@@ -61,14 +81,20 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
   let downloading = true;
   /** The query the rows show marked. */
   let marked = '';
+  /** The `changeStatus` revision the rows were marked for. */
+  let shownStatus = changeStatus?.revision;
 
+  const wide = window.matchMedia(WIDE);
+  const rowHeight = () => (wide.matches ? ROW_HEIGHT.wide : ROW_HEIGHT.narrow);
   const list = new VirtualList({
     viewport,
-    rowHeight: ROW_HEIGHT,
+    rowHeight: rowHeight(),
     label: 'Products',
     createRow: (product) => createRow(product),
     updateRow: (li, product) => fillRow(li, product),
   });
+
+  wide.addEventListener('change', () => list.setRowHeight(rowHeight()));
 
   /** A row's elements are made once and updated in place, so focus inside survives updates. */
   function createRow(product) {
@@ -79,10 +105,11 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
       sku: h('span', { class: 'row-sku' }),
       stock: h('span', { class: 'row-stock' }),
       badge: h('span', { class: 'badge badge-pending', text: 'Not yet sent' }),
+      conflict: h('span', { class: 'badge badge-conflict' }),
       favourite: h('button', { type: 'button', class: 'favourite' }, icon('star')),
     };
     const open = h('button', { type: 'button', class: 'row-open' },
-      refs.name, refs.price, h('span', { class: 'row-meta' }, refs.sku, refs.stock, refs.badge));
+      refs.name, refs.price, h('span', { class: 'row-meta' }, refs.sku, refs.stock, refs.badge, refs.conflict));
     // The row's product can change (an update of the same id), so handlers read it from the row.
     open.addEventListener('click', () => onOpen(li.dataset.id));
     refs.favourite.addEventListener('click', () => onToggleFavourite(li.dataset.id, refs.favourite));
@@ -103,9 +130,15 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
     refs.stock.textContent = formatStock(product.stock);
     refs.stock.classList.toggle('is-out', !(Number(product.stock) > 0));
     refs.badge.hidden = !product.pending;
+    const waiting = changeStatus?.of(product.id);
+    refs.conflict.hidden = !waiting;
+    refs.conflict.textContent = waiting === 'conflict' ? 'Conflict' : 'Refused';
+    refs.conflict.className = `badge ${waiting === 'rejected' ? 'badge-rejected' : 'badge-conflict'}`;
+    li.dataset.waiting = waiting ?? '';
     refs.open.setAttribute('aria-label', [
       product.name, formatPrice(product.price, product.currency), `SKU ${product.sku}`, formatStock(product.stock),
       product.pending ? 'not yet sent' : null,
+      waiting === 'conflict' ? 'conflict: choose which values to keep' : waiting === 'rejected' ? 'change refused' : null,
     ].filter(Boolean).join(', '));
     refs.favourite.setAttribute('aria-pressed', String(isFavourite));
     refs.favourite.setAttribute('aria-label', `Favourite: ${product.name}`);
@@ -126,8 +159,11 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
   function run({ resetScroll = false } = {}) {
     favourites = catalogue.favouriteProductIds();
     const query = search.value;
-    const results = catalogue.search({ query, categoryId: filter.categoryId, favouritesOnly: filter.favouritesOnly });
-    const remark = marked !== query.trim();
+    const results = catalogue.search({
+      query, categoryId: filter.categoryId, favouritesOnly: filter.favouritesOnly, sort: sort.value, inStock: inStock.checked,
+    });
+    const remark = marked !== query.trim() || changeStatus?.revision !== shownStatus;
+    shownStatus = changeStatus?.revision;
     marked = query.trim();
     list.setItems(results, { resetScroll });
     if (remark) for (const li of list.rows.values()) fillRow(li, li.item);
@@ -135,7 +171,8 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
     count.textContent = String(results.length);
     const noun = results.length === 1 ? ' product' : ' products';
     const where = filter.favouritesOnly ? ' in Favourites' : filter.categoryId ? ` in ${filter.label}` : '';
-    scope.textContent = `${noun}${where}${query.trim() ? ` matching “${query.trim()}”` : ''}`;
+    const stocked = inStock.checked ? ' in stock' : '';
+    scope.textContent = `${noun}${stocked}${where}${query.trim() ? ` matching “${query.trim()}”` : ''}`;
     empty.textContent = emptyText(query.trim(), results.length);
     empty.hidden = results.length > 0;
     viewport.hidden = results.length === 0;
@@ -146,16 +183,19 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
     if (!catalogue.productCount) {
       return downloading ? 'Downloading the catalogue…' : 'The catalogue is empty. Sync when you are online.';
     }
-    if (query) return `No products match “${query}”.`;
+    if (query) return `No products ${inStock.checked ? 'in stock ' : ''}match “${query}”.`;
+    if (inStock.checked) return 'Nothing here is in stock.';
     if (filter.favouritesOnly) return 'No favourites yet. Use the star on a product to add it here.';
     return 'No products in this category.';
   }
 
   const typed = () => {
     run({ resetScroll: true });
-    onQuery(search.value.trim());
+    onView({ query: search.value.trim(), sort: sort.value, inStock: inStock.checked });
   };
   search.addEventListener('input', debounce(typed, SEARCH_DELAY_MS));
+  sort.addEventListener('change', typed);
+  inStock.addEventListener('change', typed);
   // Enter runs the search at once (no need to wait for the debounce).
   search.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') typed();
@@ -171,10 +211,17 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
       filter = next;
       run({ resetScroll: true });
     },
-    /** Show the search for `query` and `next` (Back, Forward, a link), without `onQuery`. */
-    show(query, next) {
-      const same = search.value.trim() === query && filter.key === next.key;
-      search.value = query;
+    /**
+     * Show `view` (a route's search, sort and filter) in `next` (Back, Forward, a link), without `onView`.
+     * @param {{query: string, sort: string, inStock: boolean}} view
+     * @param {import('./categories.js').CategoryFilter} next
+     */
+    show(view, next) {
+      const same = search.value.trim() === view.query && sort.value === view.sort
+        && inStock.checked === view.inStock && filter.key === next.key;
+      search.value = view.query;
+      sort.value = view.sort;
+      inStock.checked = view.inStock;
       filter = next;
       if (!same) run({ resetScroll: true }); // Back from a product: the list stays where it was
     },

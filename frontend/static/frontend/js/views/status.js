@@ -1,11 +1,13 @@
 /**
  * The status area in the header (`#status`): network, last sync, unsent
- * changes, sync progress, and the app's actions (sync now, install, update,
- * sign in/out). It shows what it is told; app.js wires the events.
+ * changes and conflicts (a button opening the outbox), sync progress, and
+ * the app's actions (sync now, install, update, sign in/out). On a phone it
+ * is two rows: the title and the actions, then the chips in one line that
+ * scrolls sideways. It shows what it is told; app.js wires the events.
  * @module views/status
  */
 
-import { formatWhen, h, show, throttle } from './dom.js';
+import { formatWhen, h, icon, show, throttle } from './dom.js';
 
 /** The progress bar shows a sync's latest counts at most this often (the list re-renders as often). */
 const PROGRESS_INTERVAL_MS = 250;
@@ -13,13 +15,18 @@ const PROGRESS_INTERVAL_MS = 250;
 /**
  * @param {HTMLElement} root `#status`
  * @param {{onSyncNow: () => void, onInstall: () => void, onUpdate: () => void,
- *          onSignIn: () => void, onSignOut: () => void}} actions
+ *          onSignIn: () => void, onSignOut: () => void, onShowOutbox: () => void}} actions
  */
 export function createStatusView(root, actions) {
   const online = h('span', { class: 'chip net', dataset: { online: '' } });
   const lastSync = h('time', { dataset: { lastSync: '' }, text: 'never' });
   const pending = h('span', { dataset: { pendingCount: '' }, text: '0' });
-  const pendingChip = h('span', { class: 'chip pending-chip' }, pending, ' unsent');
+  const conflicts = h('span', { dataset: { conflictCount: '' }, text: '0' });
+  const conflictPart = h('span', { class: 'conflict-part', hidden: true }, ', ', conflicts, ' to decide');
+  const pendingChip = h('button', {
+    type: 'button', id: 'outbox-chip', class: 'chip pending-chip', 'aria-haspopup': 'dialog',
+    'aria-label': 'Changes not sent yet: 0. Show them', on: { click: () => actions.onShowOutbox() },
+  }, pending, ' unsent', conflictPart);
   const progress = h('progress', { id: 'sync-progress', max: '1', 'aria-label': 'Sync progress', hidden: true });
   const progressLabel = h('span', { class: 'progress-label', 'aria-hidden': 'true', hidden: true });
   let latestProgress = null;
@@ -35,7 +42,9 @@ export function createStatusView(root, actions) {
 
   const button = (id, text, onClick, extra = {}) =>
     h('button', { type: 'button', id, class: 'btn', on: { click: onClick }, ...extra }, text);
-  const syncNow = button('sync-now', 'Sync now', actions.onSyncNow, { class: 'btn btn-light' });
+  const syncNow = h('button', {
+    type: 'button', id: 'sync-now', class: 'btn btn-light btn-sync', on: { click: actions.onSyncNow },
+  }, icon('sync'), h('span', { class: 'label-wide', text: 'Sync now' }));
   const install = button('install', 'Install app', actions.onInstall, { class: 'btn btn-light btn-small', hidden: true });
   const update = button('update-reload', 'Update available — reload', actions.onUpdate, {
     class: 'btn btn-accent btn-small', hidden: true,
@@ -52,9 +61,8 @@ export function createStatusView(root, actions) {
       pendingChip,
       userChip,
       h('span', { class: 'sync-activity' }, progress, progressLabel),
-      update,
-      install),
-    h('div', { class: 'status-actions' }, syncNow, signIn, signOut),
+      update),
+    h('div', { class: 'status-actions' }, install, syncNow, signIn, signOut),
   );
 
   let syncing = 0;
@@ -75,10 +83,17 @@ export function createStatusView(root, actions) {
         lastSync.textContent = 'never';
       }
     },
-    /** @param {number} count unsent local changes */
-    setPending(count) {
+    /**
+     * @param {number} count unsent local changes
+     * @param {number} [waiting] conflicts waiting for a decision
+     */
+    setPending(count, waiting = 0) {
       pending.textContent = String(count);
-      pendingChip.classList.toggle('has-pending', count > 0);
+      conflicts.textContent = String(waiting);
+      show(conflictPart, waiting > 0);
+      pendingChip.classList.toggle('has-pending', count > 0 || waiting > 0);
+      pendingChip.setAttribute('aria-label', `Changes not sent yet: ${count}`
+        + `${waiting ? `, conflicts to decide: ${waiting}` : ''}. Show them`);
     },
     /** @param {{username: string}|null} user */
     setUser(user) {

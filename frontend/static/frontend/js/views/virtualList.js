@@ -50,6 +50,18 @@ export class VirtualList {
     this.render();
   }
 
+  /** Lay the rows out `rowHeight` px apart (the layout changed with the screen's width). */
+  setRowHeight(rowHeight) {
+    if (rowHeight === this.rowHeight) return;
+    const top = Math.floor(this.viewport.scrollTop / this.rowHeight); // the first row in view stays first
+    this.rowHeight = rowHeight;
+    setVar(this.list, '--row-height', `${rowHeight}px`);
+    setVar(this.list, '--total-height', `${this.items.length * rowHeight}px`);
+    for (const li of this.rows.values()) li.index = -1; // placed again at the new height
+    this.viewport.scrollTop = top * rowHeight;
+    this.render();
+  }
+
   /** @returns {number|undefined} the position of item `id` */
   indexOf(id) {
     this.positions ??= new Map(this.items.map((item, index) => [item.id, index]));
