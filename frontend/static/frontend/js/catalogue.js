@@ -301,8 +301,14 @@ export class Catalogue extends EventTarget {
     if (this.#resorted?.list !== this.#list || this.#resorted.sort !== sort) {
       const { items } = this.#list;
       if (items.length > POSITIONS) return this.#sorted(items, value);
-      const packed = Float64Array.from(items, (item, at) => value(item) * POSITIONS + at).sort();
-      const order = Array.from(packed, (key) => items[((key % POSITIONS) + POSITIONS) % POSITIONS]);
+      const packed = new Float64Array(items.length); // plain loops: Array.from's callbacks cost twice as much
+      for (let at = 0; at < items.length; at += 1) packed[at] = value(items[at]) * POSITIONS + at;
+      packed.sort();
+      const order = new Array(items.length);
+      for (let k = 0; k < packed.length; k += 1) {
+        const key = packed[k];
+        order[k] = items[key - Math.floor(key / POSITIONS) * POSITIONS]; // the position (exact: powers of two)
+      }
       this.#resorted = { list: this.#list, sort, items: order };
     }
     return this.#resorted.items;

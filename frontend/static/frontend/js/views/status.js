@@ -25,8 +25,8 @@ export function createStatusView(root, actions) {
   const conflictPart = h('span', { class: 'conflict-part', hidden: true }, ', ', conflicts, ' to decide');
   const pendingChip = h('button', {
     type: 'button', id: 'outbox-chip', class: 'chip pending-chip', 'aria-haspopup': 'dialog',
-    'aria-label': 'Changes not sent yet: 0. Show them', on: { click: () => actions.onShowOutbox() },
-  }, pending, ' unsent', conflictPart);
+    on: { click: () => actions.onShowOutbox() },
+  }, pending, ' unsent', conflictPart, h('span', { class: 'visually-hidden', text: ': show the changes' }));
   const progress = h('progress', { id: 'sync-progress', max: '1', 'aria-label': 'Sync progress', hidden: true });
   const progressLabel = h('span', { class: 'progress-label', 'aria-hidden': 'true', hidden: true });
   let latestProgress = null;
@@ -92,8 +92,6 @@ export function createStatusView(root, actions) {
       conflicts.textContent = String(waiting);
       show(conflictPart, waiting > 0);
       pendingChip.classList.toggle('has-pending', count > 0 || waiting > 0);
-      pendingChip.setAttribute('aria-label', `Changes not sent yet: ${count}`
-        + `${waiting ? `, conflicts to decide: ${waiting}` : ''}. Show them`);
     },
     /** @param {{username: string}|null} user */
     setUser(user) {
