@@ -100,7 +100,7 @@ stress: install-dev
 		tests/syncapi/test_stress_postgres.py
 
 # Every benchmark at full size, beside its floor; writes var/bench/benchmarks.md and its chart
-# (about 25 minutes; needs PostgreSQL too). `make bench-report` measures the same and refreshes
+# (about 35 minutes; needs PostgreSQL too). `make bench-report` measures the same and refreshes
 # the committed report, docs/benchmarks.md: run it when the report is deliberately refreshed.
 bench: install-dev chromium nginx
 	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench --out var/bench

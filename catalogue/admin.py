@@ -2,10 +2,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from catalogue.models import Category, Favourite, Product
+from catalogue.resources import ProductResource, first_problem
 from catalogue.services import products_change_prices, products_set_active
 
 
@@ -76,7 +81,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
     list_display = ["sku", "short_name", "category", "price", "currency", "stock", "is_active", "updated_at"]
     list_display_links = ["sku", "short_name"]
     list_editable = ["price", "stock"]
@@ -88,6 +93,26 @@ class ProductAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False  # counting 100k rows on every page is wasted work
     actions = ["activate", "deactivate", "change_prices"]
+    # Import and export as spreadsheets (catalogue.resources): a preview with each row's errors first.
+    resource_classes = [ProductResource]
+    formats = [CSV, XLSX]
+    import_template_name = "admin/catalogue/product/import.html"
+    skip_admin_log = True  # the resource writes the history, in the import's own transaction
+
+    def has_import_permission(self, request):
+        """An import adds products and changes them: it takes both permissions."""
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def process_result(self, result, request):
+        """After the confirmed import: its summary, or why nothing was saved (rows that became invalid
+        since the preview roll the whole import back)."""
+        if result.has_errors() or result.has_validation_errors():
+            self.message_user(request, f"Nothing was imported: {first_problem(result)}", messages.ERROR)
+            return redirect(reverse("admin:catalogue_product_import"))
+        return super().process_result(result, request)
 
     @admin.action(description="Change prices of selected products", permissions=["change"])
     def change_prices(self, request, queryset):

@@ -3,7 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -43,3 +43,28 @@ def products_change_prices(*, products: QuerySet[Product], percent: Decimal | No
             changed.append(product)
     Product.objects.bulk_update(changed, ["price", "updated_at"], batch_size=1000)
     return len(changed)
+
+
+def products_write_rows(*, products: list[Product], fields: list[str], using: str = DEFAULT_DB_ALIAS) -> int:
+    """Store `fields` of each of `products` as they are in memory: one plain UPDATE per row, sent at once.
+
+    For many rows of several columns: `bulk_update` builds one CASE per column
+    with a branch per row, several times slower (docs/decisions/0007-product-import.md).
+    Versions bump by trigger, as for any write.
+    """
+    if not products:
+        return 0
+    connection = connections[using]
+    meta = Product._meta
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    params = [
+        [*(f.get_db_prep_save(getattr(p, f.attname), connection) for f in columns),
+         meta.pk.get_db_prep_value(p.pk, connection)]
+        for p in products
+    ]  # fmt: skip
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    return len(products)

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "import_export",
     "syncapi",
     "catalogue",
     "frontend",
@@ -125,28 +126,34 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+
+def _shared_files(location: str, local_dir: str) -> dict:
+    """Files every server must see: in S3-compatible object storage when SYNC_SNAPSHOT_S3_BUCKET is
+    set (credentials: boto3's AWS_* variables; private objects), else on local disk at `local_dir`."""
+    if not os.environ.get("SYNC_SNAPSHOT_S3_BUCKET"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": local_dir}}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["SYNC_SNAPSHOT_S3_BUCKET"],
+            "endpoint_url": os.environ.get("SYNC_SNAPSHOT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("SYNC_SNAPSHOT_S3_REGION") or None,
+            "location": location,
+            "file_overwrite": True,
+            "default_acl": None,
+        },
+    }
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Snapshot part files (syncapi.snapshots): on local disk, or in S3-compatible object storage
-    # shared by every server when SYNC_SNAPSHOT_S3_BUCKET is set (credentials: boto3's AWS_* variables).
-    "sync-snapshots": (
-        {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": os.environ["SYNC_SNAPSHOT_S3_BUCKET"],
-                "endpoint_url": os.environ.get("SYNC_SNAPSHOT_S3_ENDPOINT_URL") or None,
-                "region_name": os.environ.get("SYNC_SNAPSHOT_S3_REGION") or None,
-                "location": "sync-snapshots",
-                "file_overwrite": True,
-                "default_acl": None,
-            },
-        }
-        if os.environ.get("SYNC_SNAPSHOT_S3_BUCKET")
-        else {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": os.environ.get("SYNC_SNAPSHOT_DIR", str(BASE_DIR / "var" / "snapshots"))},
-        }
+    # Snapshot part files (syncapi.snapshots).
+    "sync-snapshots": _shared_files(
+        "sync-snapshots", os.environ.get("SYNC_SNAPSHOT_DIR", str(BASE_DIR / "var" / "snapshots"))
     ),
+    # An admin import's uploaded file between preview and confirm, which may reach another server.
+    "import_export": _shared_files("import-export", str(BASE_DIR / "var" / "import-export")),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -156,6 +163,9 @@ STORAGES = {
         )
     },
 }
+
+# django-import-export keeps the uploaded file in STORAGES["import_export"] (shared), not a server's /tmp.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 # Compressed copies of static files, but not of source maps: only developer tools fetch them, and
 # compressing the API docs' 14 MB of maps with brotli took most of `collectstatic`'s time.
@@ -199,6 +209,16 @@ CONTENT_SECURITY_POLICY = {
 # token, so no hash fits) and an inline <style>.
 CONTENT_SECURITY_POLICY_PATH_UPDATES = {
     "/api/docs/": {"script-src": [UNSAFE_INLINE], "style-src": [UNSAFE_INLINE]},
+    # django-import-export's export page: its "Select all" box's onchange handler and two style
+    # attributes, allowed by their hashes alone.
+    "/admin/catalogue/product/export/": {
+        "script-src": [UNSAFE_HASHES, "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
+        "style-src": [
+            UNSAFE_HASHES,
+            "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",
+            "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",
+        ],
+    },
 }
 
 REST_FRAMEWORK = {

@@ -1,9 +1,16 @@
 from django.contrib import admin
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
 
 from syncapi.models import DeviceToken, RecordAlias, SyncClient, SyncConfiguration, Tombstone
 from syncapi.tokens import token_revoke
+
+# A device is seen when it signs in and, after that, each time it uses its token.
+_LAST_SEEN = Coalesce("last_used_at", "created_at")
 
 
 @admin.register(SyncConfiguration)
@@ -39,11 +46,28 @@ class SyncConfigurationAdmin(admin.ModelAdmin):
 
 @admin.register(DeviceToken)
 class DeviceTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "device_name", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    """Signed-in devices by human name ("Chrome on Android") and when each was last seen; the raw
+    user agent stays in the detail (and the name's tooltip) for support."""
+
+    list_display = ["user", "device", "last_seen", "created_at", "expires_at", "revoked_at"]
     list_filter = ["revoked_at"]
-    search_fields = ["user__username", "device_name"]
-    readonly_fields = ["user", "token_hash", "device_name", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    search_fields = ["user__username", "device_name", "user_agent"]
+    fields = ["user", "device", "device_name", "user_agent", "last_seen", "created_at", "expires_at", "revoked_at"]
+    readonly_fields = fields
+    list_select_related = ["user"]
+    ordering = [_LAST_SEEN.desc()]
     actions = ["revoke"]
+
+    @admin.display(description="device")
+    def device(self, token):
+        return format_html('<span title="{}">{}</span>', token.user_agent or token.device_name, token.label)
+
+    @admin.display(description="last seen", ordering=_LAST_SEEN)
+    def last_seen(self, token):
+        """When the device last used its token (to within minutes; see `token_get_active`), or signed in."""
+        seen = token.last_used_at or token.created_at
+        exact = formats.localize(timezone.localtime(seen))
+        return format_html('<time datetime="{}" title="{}">{}</time>', seen.isoformat(), exact, naturaltime(seen))
 
     def has_add_permission(self, request):
         return False

@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from syncapi.devices import device_display_name
+
 
 class SyncedModel(models.Model):
     """Base for models served by syncapi: adds the change `version`.
@@ -100,19 +102,30 @@ class SyncClient(models.Model):
         return f"{self.user} / {self.client_id}"
 
 
+USER_AGENT_MAX_LENGTH = 500
+
+
 class DeviceToken(models.Model):
     """A bearer token for one device; only its SHA-256 is stored."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="device_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
+    # What the client called itself at login (the app sends its user agent).
     device_name = models.CharField(max_length=200, blank=True)
+    # The User-Agent header at login, kept for support.
+    user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"{self.user} ({self.device_name or 'device'})"
+        return f"{self.user} ({self.label})"
+
+    @property
+    def label(self) -> str:
+        """A human name of the device, "Chrome on Android" (see `syncapi.devices`)."""
+        return device_display_name(device_name=self.device_name, user_agent=self.user_agent)
 
 
 class SyncConfiguration(models.Model):

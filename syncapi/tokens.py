@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 
 from syncapi.conf import sync_settings
-from syncapi.models import DeviceToken
+from syncapi.models import USER_AGENT_MAX_LENGTH, DeviceToken
 
 # Injectable clock (tests move it to expire tokens).
 timer = time.time
@@ -23,14 +23,19 @@ def _hash(raw: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user, device_name: str = "") -> tuple[str, DeviceToken]:
-    """Issue a new token for one device; the raw value is returned only here."""
+def token_create(*, user, device_name: str = "", user_agent: str = "") -> tuple[str, DeviceToken]:
+    """Issue a new token for one device; the raw value is returned only here.
+
+    `device_name` is what the client calls the device, `user_agent` the
+    User-Agent header of its login (the admin names the device from either).
+    """
     raw = secrets.token_urlsafe(32)
     now = _now()
     token = DeviceToken.objects.create(
         user=user,
         token_hash=_hash(raw),
         device_name=device_name[:200],
+        user_agent=user_agent[:USER_AGENT_MAX_LENGTH],
         expires_at=now + timedelta(days=sync_settings.TOKEN_TTL_DAYS),
     )
     return raw, token

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from syncapi import serializers as s
 from syncapi.conf import sync_settings
 from syncapi.cursor import decode_cursor, encode_cursor
+from syncapi.devices import UNKNOWN_DEVICE
 from syncapi.encoding import compressed_response
 from syncapi.errors import (
     MESSAGES,
@@ -133,6 +134,12 @@ class ChangedView(APIView):
         return json_response({"changed": collections_changed(cursors=cursors, user=request.user)})
 
 
+def _device_name(request) -> str:
+    """The pushing device's human name for the history of its changes ("" when nothing names it)."""
+    label = request.auth.label if request.auth is not None else ""
+    return "" if label == UNKNOWN_DEVICE else label
+
+
 class PushView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -153,7 +160,7 @@ class PushView(APIView):
             user=request.user,
             client_id=envelope.validated_data["client_id"],
             mutations=[Mutation(**m) for m in envelope.validated_data["mutations"]],
-            device=request.auth.device_name if request.auth is not None else "",
+            device=_device_name(request),
         )
         return json_response(result)
 
@@ -175,7 +182,11 @@ class LoginView(APIView):
         )
         if user is None:
             raise InvalidCredentials()
-        raw, token = token_create(user=user, device_name=form.validated_data["device_name"])
+        raw, token = token_create(
+            user=user,
+            device_name=form.validated_data["device_name"],
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
         return json_response({"token": raw, "expires_at": token.expires_at, "user": _user_payload(user)})
 
 
