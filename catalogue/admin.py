@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -82,7 +84,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
-    list_display = ["sku", "short_name", "category", "price", "currency", "stock", "is_active", "updated_at"]
+    # No currency column: the filter says which there are, and 80 px more would not fit 1280 px.
+    list_display = ["sku", "short_name", "category", "price", "stock", "is_active", "updated"]
     list_display_links = ["sku", "short_name"]
     list_editable = ["price", "stock"]
     list_filter = ["is_active", StockFilter, "currency", CategoryTreeFilter]
@@ -134,6 +137,21 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["catalogue/admin.css"]}
+
+    def changelist_view(self, request, extra_context=None):
+        """The list without the admin's navigation sidebar: at 1280 px its 300 px are the columns' room."""
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, product):
+        """The day in the locale's short format ("12/04/2026"), the date and time in its tooltip."""
+        when = timezone.localtime(product.updated_at)
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            when.isoformat(),
+            date_format(when, "DATETIME_FORMAT"),
+            date_format(when, "SHORT_DATE_FORMAT"),
+        )
 
     @admin.display(description="name", ordering="name")
     def short_name(self, product):

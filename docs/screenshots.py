@@ -3,7 +3,7 @@
 Serves a fresh demo catalogue as `bench` does (gunicorn, DEBUG off), opens the
 app in headless Chromium as a signed-in staff member, and writes PNGs to
 docs/img/screens/: the list, a search, a product, the outbox with a change
-waiting, and the Django admin's product list. README.md and
+waiting, and the Django admin's product and device lists. README.md and
 docs/client-architecture.md show them; refresh them with
 
     make screenshots
@@ -85,6 +85,9 @@ def screens(playwright, base: str, width: str) -> None:
     page.click("input[type=submit]")
     page.wait_for_selector("#result_list")
     shoot(page, "admin-products", width)
+    page.goto(f"{base}/admin/syncapi/devicetoken/")
+    page.wait_for_selector("#result_list")
+    shoot(page, "admin-devices", width)
     browser.close()
 
 
