@@ -49,6 +49,15 @@ class SyncChangeLog:
     def drop(self) -> None:
         self.pending = []
 
+    def mark(self) -> int:
+        """Where the kept notes end now (a group's start)."""
+        return len(self.kept)
+
+    def forget_since(self, mark: int) -> None:
+        """Forget the notes kept since `mark` (a group rolled back as a whole)."""
+        del self.kept[mark:]
+        self.pending = []
+
     def write(self) -> None:
         if self.kept:
             from django.contrib.admin.models import LogEntry

@@ -19,6 +19,7 @@ MESSAGES = {
     "not_found": "Not found: it does not exist (any more) on the server.",
     "forbidden": "You may not do this, or change this record.",
     "invalid": "Some values are not valid.",
+    "group_failed": "Not applied: another change of its group could not be applied, and a group is all or none.",
     "throttled": "Too many attempts: try again in {wait} seconds.",
     "method_not_allowed": "This method is not allowed here.",
     "not_acceptable": "No answer in a format the request accepts.",

@@ -4,10 +4,12 @@
 last mutation id is stored in the same transaction as the mutations' effects,
 so a retried request is answered `duplicate` and applies nothing twice.
 An upsert saved as another record leaves an alias: later mutations naming its
-id act on that record.
+id act on that record. Consecutive mutations sharing a `group` are applied
+all or none (an extension: docs/protocol-notes.md).
 """
 
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -32,6 +34,7 @@ class Mutation:
     base_version: int | None = None
     data: dict = field(default_factory=dict)
     base: dict | None = None
+    group: str | None = None
 
 
 class _Rejected(Exception):
@@ -39,6 +42,21 @@ class _Rejected(Exception):
         super().__init__(code)
         self.code = code
         self.errors = errors or {}
+
+
+class _GroupFailed(Exception):
+    """A member of a group was not applied: the group's savepoint rolls every member back."""
+
+
+def _rejection(code: str, errors: dict | None = None) -> dict:
+    return {"status": "rejected", "code": code, "detail": MESSAGES[code], "errors": errors or {}}
+
+
+def _runs(mutations: list[Mutation]):
+    """The request's mutations as runs applied together: a group's (consecutive) members, or one alone."""
+    alone = iter(range(len(mutations)))
+    for _, run in groupby(mutations, key=lambda m: m.group if m.group is not None else ("alone", next(alone))):
+        yield list(run)
 
 
 @transaction.atomic
@@ -52,27 +70,58 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation], device: str =
     fields = _WritableFields()
     log = SyncChangeLog(user=user, device=device)
     results = []
-    for mutation in mutations:
-        if mutation.id <= client.last_mutation_id:
-            results.append({"id": mutation.id, "status": "duplicate"})
-            continue
-        client.last_mutation_id = mutation.id
-        try:
-            with transaction.atomic():  # a rejected mutation leaves nothing behind
-                result = _apply(user, mutation, fields, log)
-            log.keep()
-        except _Rejected as rejected:
-            log.drop()
-            result = {
-                "status": "rejected",
-                "code": rejected.code,
-                "detail": MESSAGES[rejected.code],
-                "errors": rejected.errors,
-            }
-        results.append({"id": mutation.id, **result})
+    for run in _runs(mutations):
+        if run[0].group is None:
+            results.append(_apply_one(user, client, run[0], fields, log))
+        else:
+            results += _apply_group(user, client, run, fields, log)
     log.write()
     client.save(update_fields=["last_mutation_id", "last_seen_at"])
     return {"last_mutation_id": client.last_mutation_id, "results": results}
+
+
+def _apply_one(user, client: SyncClient, mutation: Mutation, fields, log: SyncChangeLog) -> dict:
+    """Apply one mutation in its own savepoint; its result."""
+    if mutation.id <= client.last_mutation_id:
+        return {"id": mutation.id, "status": "duplicate"}
+    client.last_mutation_id = mutation.id
+    try:
+        with transaction.atomic():  # a rejected mutation leaves nothing behind
+            result = _apply(user, mutation, fields, log)
+        log.keep()
+    except _Rejected as rejected:
+        log.drop()
+        result = _rejection(rejected.code, rejected.errors)
+    return {"id": mutation.id, **result}
+
+
+def _apply_group(user, client: SyncClient, members: list[Mutation], fields, log: SyncChangeLog) -> list[dict]:
+    """Apply a group's members in order, all or none: the first one rejected or in conflict keeps
+    its result, and every other member (but duplicates) is `rejected` with `group_failed`."""
+    results = []
+    mark = log.mark()
+    try:
+        with transaction.atomic():
+            for mutation in members:
+                results.append(_apply_one(user, client, mutation, fields, log))
+                if results[-1]["status"] in ("rejected", "conflict"):
+                    raise _GroupFailed
+    except _GroupFailed:
+        log.forget_since(mark)
+        failed = results[-1]
+        if failed["status"] == "conflict" and failed.get("record"):  # as the server holds it after the rollback
+            collection = registry.get(members[len(results) - 1].collection)
+            failed["record"] = record_get(collection=collection, pk=failed["record"]["id"])
+        for mutation in members[len(results) :]:  # never tried: answered now, so a retry is a duplicate
+            client.last_mutation_id = max(client.last_mutation_id, mutation.id)
+            results.append({"id": mutation.id, "status": "untried"})
+        return [
+            result
+            if result is failed or result["status"] == "duplicate"
+            else {"id": result["id"], **_rejection("group_failed")}
+            for result in results
+        ]
+    return results
 
 
 class _WritableFields(dict):

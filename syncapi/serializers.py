@@ -45,11 +45,28 @@ class MutationSerializer(serializers.Serializer):
     base_version = StrictIntegerField(min_value=0, max_value=MAX_INT64, allow_null=True, required=False, default=None)
     data = serializers.DictField(required=False, default=dict)
     base = serializers.DictField(required=False, allow_null=True, default=None)
+    group = StrictCharField(
+        min_length=1, max_length=64, required=False, allow_null=True, default=None, trim_whitespace=False,
+        help_text="Mutations of one request sharing a group are applied all or none, in order; a group's "
+        "mutations are consecutive. An extension: docs/protocol-notes.md.",
+    )  # fmt: skip
 
 
 class PushRequestSerializer(serializers.Serializer):
     client_id = StrictUUIDField()
     mutations = MutationSerializer(many=True, allow_empty=True)
+
+    def validate_mutations(self, mutations: list[dict]) -> list[dict]:
+        """A group's mutations come one after another: a group split by others could not be all or none."""
+        closed, current = set(), None
+        for mutation in mutations:
+            group = mutation.get("group")
+            if group != current:
+                closed.add(current)
+                if group is not None and group in closed:
+                    raise serializers.ValidationError(f"The mutations of group {group!r} are not consecutive.")
+                current = group
+        return mutations
 
 
 class LoginSerializer(serializers.Serializer):
