@@ -83,7 +83,7 @@ def _csv(rows: list[list]) -> bytes:
 
 
 def _clear() -> None:
-    """No product, no tombstone, no history: each run starts alike (outside the timings).
+    """No product (nor order), no tombstone, no history: each run starts alike (outside the timings).
 
     PostgreSQL truncates: a DELETE of 100,000 products would check each one's favourites at
     commit with the plan cached when the table was small, a scan of the table per row.
@@ -92,7 +92,8 @@ def _clear() -> None:
 
     from syncapi.versioning import lock_versions
 
-    tables = ("catalogue_favourite", "catalogue_product", "syncapi_tombstone", "django_admin_log")
+    tables = ("catalogue_orderline", "catalogue_order", "catalogue_favourite", "catalogue_product", "syncapi_tombstone",
+              "django_admin_log")  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         lock_versions()
         if connection.vendor == "postgresql":

@@ -11,9 +11,9 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from catalogue.models import Category, Favourite, Product
+from catalogue.models import Category, Favourite, Order, OrderLine, Product
 from catalogue.resources import ProductResource, first_problem
-from catalogue.services import products_change_prices, products_set_active
+from catalogue.services import orders_decide, products_change_prices, products_set_active
 
 
 class PriceChangeForm(forms.Form):
@@ -176,3 +176,79 @@ class FavouriteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["product"]
     raw_id_fields = ["user"]
     readonly_fields = ["version", "created_at"]
+
+
+class RejectOrdersForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="The sales rep sees it on the order.")
+
+
+class OrderLineInline(admin.TabularInline):
+    """An order's lines: editable while it is a draft, read-only once submitted (its prices are fixed)."""
+
+    model = OrderLine
+    fields = ["product", "quantity", "quoted_price", "unit_price", "line_total"]
+    readonly_fields = ["unit_price", "line_total"]
+    autocomplete_fields = ["product"]
+    extra = 0
+
+    def _is_draft(self, order) -> bool:
+        return order is None or order.status == Order.Status.DRAFT
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if not self._is_draft(obj) else self.readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return self._is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Every user's orders, for staff: decided here (confirm, or reject with a reason)."""
+
+    list_display = ["short_id", "customer", "owner", "status", "total", "currency", "submitted_at", "created_at"]
+    list_filter = ["status", "submitted_at", "created_at"]
+    search_fields = ["customer", "owner__username", "id"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["id", "status", "currency", "total", "created_at", "submitted_at", "decided_at",
+                       "decision_reason", "version"]  # fmt: skip
+    fields = ["id", "owner", "customer", "note", *readonly_fields[1:]]
+    autocomplete_fields = ["owner"]
+    inlines = [OrderLineInline]
+    actions = ["confirm", "reject"]
+
+    @admin.display(description="order", ordering="id")
+    def short_id(self, order):
+        return str(order.id)[:8]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Who took it and for whom are the device's, once submitted."""
+        if obj is not None and obj.status != Order.Status.DRAFT:
+            return [*self.readonly_fields, "owner", "customer", "note"]
+        return self.readonly_fields
+
+    def _decide(self, request, queryset, *, confirm: bool, reason: str = "") -> None:
+        try:
+            count = orders_decide(orders=queryset, confirm=confirm, reason=reason)
+        except ValidationError as error:
+            self.message_user(request, f"No order decided: {error.messages[0]}", messages.ERROR)
+            return
+        self.message_user(request, f"{'Confirmed' if confirm else 'Rejected'} {count} order(s).")
+
+    @admin.action(description="Confirm selected orders", permissions=["change"])
+    def confirm(self, request, queryset):
+        self._decide(request, queryset, confirm=True)
+
+    @admin.action(description="Reject selected orders (with a reason)", permissions=["change"])
+    def reject(self, request, queryset):
+        """A reason first, then every selected order at once."""
+        form = RejectOrdersForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._decide(request, queryset, confirm=False, reason=form.cleaned_data["reason"])
+            return None
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "orders": queryset, "title": "Reject orders"}  # fmt: skip
+        return TemplateResponse(request, "admin/catalogue/order/reject.html", context)

@@ -16,6 +16,8 @@ STAFF_PERMISSIONS = {
     "category": ("view", "add", "change", "delete"),
     "product": ("view", "add", "change", "delete"),
     "favourite": ("view",),
+    "order": ("view", "change"),
+    "orderline": ("view", "add", "change", "delete"),
 }
 
 

@@ -1,4 +1,4 @@
-"""The product catalogue: a category tree, products and per-user favourites."""
+"""The product catalogue: a category tree, products, per-user favourites, and orders with their lines."""
 
 import uuid
 
@@ -64,3 +64,57 @@ class Favourite(SyncedModel):
 
     def __str__(self):
         return f"{self.user} ♥ {self.product_id}"
+
+
+class Order(SyncedModel):
+    """An order a user takes, offline or not: client-created (so its id comes from the client).
+
+    The user moves it from `draft` to `submitted` (or `cancelled`); staff decide a submitted
+    order (`confirmed` or `rejected`, with a reason). Currency, total and the timestamps are
+    the server's.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SUBMITTED = "submitted"
+        CONFIRMED = "confirmed"
+        REJECTED = "rejected"
+        CANCELLED = "cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orders")
+    customer = models.CharField(max_length=200, blank=True, help_text="The customer's name or reference.")
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "version"], name="catalogue_order_feed")]
+
+    def __str__(self):
+        return f"{self.customer or 'Order'} ({self.get_status_display()}, {str(self.id)[:8]})"
+
+
+class OrderLine(SyncedModel):
+    """A product and a quantity on an order. The unit price and the line total are fixed by the
+    server when the order is submitted; `quoted_price` is what the device showed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # A product deleted later leaves the line (its prices were fixed at submission).
+    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, related_name="order_lines")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quoted_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="catalogue_orderline_quantity")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product or 'a product no longer sold'}"

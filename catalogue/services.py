@@ -7,7 +7,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from catalogue.models import Product
+from catalogue.models import Order, Product
+from syncapi.versioning import lock_versions
 
 
 @transaction.atomic
@@ -68,3 +69,24 @@ def products_write_rows(*, products: list[Product], fields: list[str], using: st
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.executemany(sql, params)
     return len(products)
+
+
+class OrderNotDecidable(ValidationError):
+    """Only a submitted order is confirmed or rejected."""
+
+
+@transaction.atomic
+def orders_decide(*, orders: QuerySet[Order], confirm: bool, reason: str = "") -> int:
+    """Confirm or reject (with `reason`) submitted orders, all or none: a staff decision that
+    reaches the owner's devices with their next sync. Returns how many were decided."""
+    lock_versions()
+    orders = list(orders.select_for_update())
+    undecidable = [order for order in orders if order.status != Order.Status.SUBMITTED]
+    if undecidable:
+        raise OrderNotDecidable(
+            f"{undecidable[0]} is {undecidable[0].get_status_display().lower()}: only submitted orders are decided."
+        )
+    status = Order.Status.CONFIRMED if confirm else Order.Status.REJECTED
+    return Order.objects.filter(pk__in=[order.pk for order in orders]).update(
+        status=status, decided_at=timezone.now(), decision_reason="" if confirm else reason.strip()
+    )
