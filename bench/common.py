@@ -60,6 +60,19 @@ class Result:
         return self.median / floor if floor else None
 
 
+def expect(condition: bool, message: str) -> None:
+    """Fail loudly: a benchmark of wrong answers measures nothing (and `assert` vanishes under -O)."""
+    if not condition:
+        raise RuntimeError(message)
+
+
+def timed(fn) -> tuple[object, float]:
+    """`fn()` and the seconds it took."""
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
 def spread(values: list[float], digits: int = 0) -> str:
     """`median (min–max)` of `values`."""
     ordered = sorted(values)

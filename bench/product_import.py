@@ -27,11 +27,10 @@ import random
 import resource
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
 from bench import common
-from bench.common import LABELS, Result
+from bench.common import LABELS, Result, expect, timed
 
 HEADER = ["sku", "name", "description", "price", "currency", "stock", "is_active", "category"]
 FLOOR_CREATE = "csv module + one bulk_create, one transaction"
@@ -42,18 +41,6 @@ FULL = {"products": 100_000, "runs": 3}
 
 
 # --- In the worker process (Django set up on the benchmark's database) ------------------------
-
-
-def _expect(condition: bool, message: str) -> None:
-    """Fail loudly: a benchmark of wrong answers measures nothing (and `assert` vanishes under -O)."""
-    if not condition:
-        raise RuntimeError(message)
-
-
-def _timed(fn) -> tuple[object, float]:
-    started = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - started
 
 
 def _files(count: int) -> tuple[bytes, bytes, dict[str, Decimal]]:
@@ -126,14 +113,14 @@ class Admin:
 
         file = SimpleUploadedFile("products.csv", data, content_type="text/csv")
         response = self.http.post(self.upload_url, {"format": "0", "resource": "0", "import_file": file})
-        _expect(response.status_code == 200, f"the preview answered {response.status_code}")
-        _expect("confirm_form" in response.context, f"the preview offers no import: {self._errors(response)}")
+        expect(response.status_code == 200, f"the preview answered {response.status_code}")
+        expect("confirm_form" in response.context, f"the preview offers no import: {self._errors(response)}")
         return response
 
     def confirm(self, preview):
         form = preview.context["confirm_form"]
         response = self.http.post(self.confirm_url, {name: form.initial.get(name, "") for name in form.fields})
-        _expect(response.status_code == 302, f"the confirm step answered {response.status_code}")
+        expect(response.status_code == 302, f"the confirm step answered {response.status_code}")
         return response
 
     @staticmethod
@@ -153,20 +140,20 @@ def _admin_run(admin: Admin, files: tuple[bytes, bytes, dict], count: int) -> di
     first, second, changed = files
     _clear()
     before = _top_version()
-    preview, preview_seconds = _timed(lambda: admin.preview(first))
+    preview, preview_seconds = timed(lambda: admin.preview(first))
     totals = preview.context["result"].totals
-    _expect((totals["new"], Product.objects.count()) == (count, 0), f"preview of the first file: {dict(totals)}")
-    _, confirm_seconds = _timed(lambda: admin.confirm(preview))
-    _expect(Product.objects.filter(version__gt=before).count() == count, "not every new product took a version")
+    expect((totals["new"], Product.objects.count()) == (count, 0), f"preview of the first file: {dict(totals)}")
+    _, confirm_seconds = timed(lambda: admin.confirm(preview))
+    expect(Product.objects.filter(version__gt=before).count() == count, "not every new product took a version")
 
     before = _top_version()
-    preview, update_preview_seconds = _timed(lambda: admin.preview(second))
+    preview, update_preview_seconds = timed(lambda: admin.preview(second))
     totals = preview.context["result"].totals
-    _expect((totals["update"], totals["skip"]) == (len(changed), count - len(changed)), f"second file: {totals}")
-    _, update_confirm_seconds = _timed(lambda: admin.confirm(preview))
+    expect((totals["update"], totals["skip"]) == (len(changed), count - len(changed)), f"second file: {totals}")
+    _, update_confirm_seconds = timed(lambda: admin.confirm(preview))
     moved = dict(Product.objects.filter(version__gt=before).values_list("sku", "price"))
-    _expect(moved == changed, f"{len(moved)} products took a version; {len(changed)} prices changed")
-    _expect(LogEntry.objects.count() == count + len(changed), "not every imported change is in the history")
+    expect(moved == changed, f"{len(moved)} products took a version; {len(changed)} prices changed")
+    expect(LogEntry.objects.count() == count + len(changed), "not every imported change is in the history")
     return {"create_preview": preview_seconds, "create": confirm_seconds,
             "update_preview": update_preview_seconds, "update": update_confirm_seconds}  # fmt: skip
 
@@ -222,11 +209,11 @@ def _floor_run(files: tuple[bytes, bytes, dict], count: int) -> dict[str, float]
     first, second, changed = files
     _clear()
     before = _top_version()
-    created, create_seconds = _timed(lambda: _floor_create(first))
-    _expect(created == count == Product.objects.filter(version__gt=before).count(), "floor: not every row added")
+    created, create_seconds = timed(lambda: _floor_create(first))
+    expect(created == count == Product.objects.filter(version__gt=before).count(), "floor: not every row added")
     before = _top_version()
-    updated, update_seconds = _timed(lambda: _floor_update(second))
-    _expect(updated == len(changed) == Product.objects.filter(version__gt=before).count(), "floor: changed rows")
+    updated, update_seconds = timed(lambda: _floor_update(second))
+    expect(updated == len(changed) == Product.objects.filter(version__gt=before).count(), "floor: changed rows")
     return {"floor_create": create_seconds, "floor_update": update_seconds}
 
 

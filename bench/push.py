@@ -27,13 +27,12 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from decimal import Decimal
 
 from bench import common
-from bench.common import LABELS, Result
+from bench.common import LABELS, Result, expect, timed
 
 FLOOR_APPLY = "plain SQL UPDATEs of the same rows, one transaction"
 FLOOR_REPLAY = "reading the client's last mutation id, one transaction"
@@ -43,18 +42,6 @@ FULL = {"mutations": 1000, "runs": 5, "products": 5000}
 
 
 # --- In the worker process (Django set up on the benchmark's database) ------------------------
-
-
-def _expect(condition: bool, message: str) -> None:
-    """Fail loudly: a benchmark of wrong answers measures nothing (and `assert` vanishes under -O)."""
-    if not condition:
-        raise RuntimeError(message)
-
-
-def _timed(fn) -> tuple[object, float]:
-    started = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - started
 
 
 def _staff_device():
@@ -76,7 +63,7 @@ def _targets(count: int) -> list[uuid.UUID]:
     from catalogue.models import Product
 
     ids = sorted(Product.objects.filter(is_active=True).values_list("id", flat=True))
-    _expect(len(ids) >= count, f"{count} mutations need {count} active products; the catalogue has {len(ids)}")
+    expect(len(ids) >= count, f"{count} mutations need {count} active products; the catalogue has {len(ids)}")
     return random.Random(1).sample(ids, count)
 
 
@@ -118,17 +105,17 @@ def _expect_stored(records: list[dict]) -> None:
     stored = {str(pk): (price, stock) for pk, price, stock in rows}
     wanted = {r["id"]: (Decimal(_edited(r)["price"]), _edited(r)["stock"]) for r in records}
     wrong = [pk for pk, values in wanted.items() if stored.get(pk) != values]
-    _expect(not wrong, f"{len(wrong)} of {len(records)} rows do not hold the pushed values, e.g. {wrong[:3]}")
+    expect(not wrong, f"{len(wrong)} of {len(records)} rows do not hold the pushed values, e.g. {wrong[:3]}")
 
 
 def _expect_answer(response, status: str, count: int) -> None:
     import orjson
 
-    _expect(response.status_code == 200, f"push answered {response.status_code}: {response.content[:500]!r}")
+    expect(response.status_code == 200, f"push answered {response.status_code}: {response.content[:500]!r}")
     answer = orjson.loads(response.content)
     statuses = Counter(result["status"] for result in answer["results"])
-    _expect(statuses == Counter({status: count}), f"expected {count} {status}, got {dict(statuses)}")
-    _expect(answer["last_mutation_id"] == count, f"last_mutation_id {answer['last_mutation_id']}, expected {count}")
+    expect(statuses == Counter({status: count}), f"expected {count} {status}, got {dict(statuses)}")
+    expect(answer["last_mutation_id"] == count, f"last_mutation_id {answer['last_mutation_id']}, expected {count}")
 
 
 def _endpoint_run(http, ids: list[uuid.UUID]) -> dict[str, float]:
@@ -139,10 +126,10 @@ def _endpoint_run(http, ids: list[uuid.UUID]) -> dict[str, float]:
     def post():
         return http.post(PATH, data=body, content_type="application/json")
 
-    response, apply_seconds = _timed(post)
+    response, apply_seconds = timed(post)
     _expect_answer(response, "applied", len(ids))
     _expect_stored(records)
-    response, replay_seconds = _timed(post)
+    response, replay_seconds = timed(post)
     _expect_answer(response, "duplicate", len(ids))
     _expect_stored(records)
     return {"endpoint": apply_seconds, "endpoint_replay": replay_seconds}
@@ -196,10 +183,10 @@ def _replaying_client(user, count: int) -> tuple:
 def _floor_run(client: tuple, ids: list[uuid.UUID]) -> dict[str, float]:
     records = _current(ids)
     params = _update_params(records)
-    _, apply_seconds = _timed(lambda: _floor_apply(params))
+    _, apply_seconds = timed(lambda: _floor_apply(params))
     _expect_stored(records)
-    answers, replay_seconds = _timed(lambda: _floor_replay(client, range(1, len(ids) + 1)))
-    _expect(len(answers) == len(ids), f"floor replay answered {len(answers)} duplicates, expected {len(ids)}")
+    answers, replay_seconds = timed(lambda: _floor_replay(client, range(1, len(ids) + 1)))
+    expect(len(answers) == len(ids), f"floor replay answered {len(answers)} duplicates, expected {len(ids)}")
     return {"floor": apply_seconds, "floor_replay": replay_seconds}
 
 

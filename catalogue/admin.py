@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,13 @@ from import_export.formats.base_formats import CSV, XLSX
 from catalogue.models import Category, Favourite, Order, OrderLine, Product
 from catalogue.resources import ProductResource, first_problem
 from catalogue.services import orders_decide, products_change_prices, products_set_active
+
+
+def _action_form(model_admin, request, **context) -> TemplateResponse:
+    """An action's intermediate form (admin/catalogue/action_form.html): title, intro, form, selected,
+    action and submit."""
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, **context}
+    return TemplateResponse(request, "admin/catalogue/action_form.html", context)
 
 
 class PriceChangeForm(forms.Form):
@@ -131,9 +139,10 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
                 return None
             self.message_user(request, f"Changed the price of {count} product(s).")
             return None
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "products": queryset, "title": "Change prices"}  # fmt: skip
-        return TemplateResponse(request, "admin/catalogue/product/change_prices.html", context)
+        count = queryset.count()
+        return _action_form(self, request, title="Change prices", form=form, selected=queryset, action="change_prices",
+                            submit="Change prices",
+                            intro=f"Change the price of {count} selected product{pluralize(count)}.")  # fmt: skip
 
     class Media:
         css = {"all": ["catalogue/admin.css"]}
@@ -249,6 +258,7 @@ class OrderAdmin(admin.ModelAdmin):
         if form.is_valid():
             self._decide(request, queryset, confirm=False, reason=form.cleaned_data["reason"])
             return None
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "orders": queryset, "title": "Reject orders"}  # fmt: skip
-        return TemplateResponse(request, "admin/catalogue/order/reject.html", context)
+        orders = list(queryset)
+        intro = f"Reject {len(orders)} selected order{pluralize(len(orders))}: {', '.join(map(str, orders))}."
+        return _action_form(self, request, title="Reject orders", form=form, selected=orders, action="reject",
+                            submit="Reject orders", intro=intro)  # fmt: skip

@@ -21,15 +21,21 @@ def close_dialog(page) -> None:
     wait_until(page, poll(DIALOG_CLOSED))
 
 
-@pytest.mark.parametrize("width", [390, 1280])
-def test_the_unsent_chip_lists_a_waiting_change_which_can_be_discarded(app, context, django_user_model, width):
-    app.set_viewport_size({"width": width, "height": 844})
-    signed_in(app, django_user_model, "sam", is_staff=True)
+def edited_offline(page, context, django_user_model, width: int, price: str) -> Product:
+    """Staff signed in at `width` px changed the first product's price offline: one unsent change."""
+    page.set_viewport_size({"width": width, "height": 844})
+    signed_in(page, django_user_model, "sam", is_staff=True)
     product = first_product()
     context.set_offline(True)
-    edit_price(app, product, "12.34")
-    wait_until(app, poll("window.offlineSync.replica.pendingCount() === 1"))
-    close_dialog(app)
+    edit_price(page, product, price)
+    wait_until(page, poll("window.offlineSync.replica.pendingCount() === 1"))
+    close_dialog(page)
+    return product
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_unsent_chip_lists_a_waiting_change_which_can_be_discarded(app, context, django_user_model, width):
+    product = edited_offline(app, context, django_user_model, width, "12.34")
 
     app.click("#outbox-chip")
     entry = app.locator("#outbox .outbox-entry[data-state='waiting']")
@@ -55,13 +61,7 @@ def test_the_unsent_chip_lists_a_waiting_change_which_can_be_discarded(app, cont
 def test_a_conflict_waiting_for_a_decision_is_counted_marked_on_its_row_and_reviewed_from_the_outbox(
     app, context, django_user_model
 ):
-    app.set_viewport_size({"width": 390, "height": 844})
-    signed_in(app, django_user_model, "sam", is_staff=True)
-    product = first_product()
-    context.set_offline(True)
-    edit_price(app, product, "99.99")
-    wait_until(app, poll("window.offlineSync.replica.pendingCount() === 1"))
-    close_dialog(app)
+    product = edited_offline(app, context, django_user_model, 390, "99.99")
     Product.objects.filter(pk=product.pk).update(price=Decimal("55.55"))  # someone else, meanwhile
 
     context.set_offline(False)

@@ -104,7 +104,7 @@ const notices = createNotices(noticesRoot, {
 
 const conflicts = createConflicts({
   catalogue,
-  onSettled: () => updateConflictNotice(),
+  onSettled: () => updateChangeStatus(),
   onError: (error) => reportError(error),
 });
 
@@ -114,16 +114,8 @@ function reportError(error) {
   notices.showError({ code: failure.code, message: failure.message, willRetry: false });
 }
 
-async function updateConflictNotice() {
-  try {
-    await changeStatus.refresh();
-    notices.setConflicts(await conflicts.waiting());
-  } catch (error) {
-    reportError(error);
-  }
-}
-
-async function updateRejections() {
+/** Read again what waits for the user (conflicts, refused changes): notices, chip and rows follow. */
+async function updateChangeStatus() {
   try {
     await changeStatus.refresh();
   } catch (error) {
@@ -137,6 +129,7 @@ function showPending() {
 }
 changeStatus.addEventListener('change', () => {
   notices.setRejections(changeStatus.rejections);
+  notices.setConflicts(conflicts.waitingAmong(changeStatus.conflicts));
   showPending();
   productList?.update();
 });
@@ -173,9 +166,9 @@ window.addEventListener('online', () => status.setOnline(true));
 window.addEventListener('offline', () => status.setOnline(false));
 syncEvents.addEventListener('conflict', ({ detail }) => {
   conflicts.show(detail);
-  updateConflictNotice();
+  updateChangeStatus();
 });
-syncEvents.addEventListener('rejected', () => updateRejections());
+syncEvents.addEventListener('rejected', () => updateChangeStatus());
 syncEvents.addEventListener('signedin', ({ detail }) => status.setUser(detail?.user ?? null));
 // A sign-out is announced to every page: one reload serves the ones heard while it runs.
 let signOutReload = null;
@@ -189,7 +182,7 @@ syncEvents.addEventListener('signedout', () => {
     } catch (error) {
       reportError(error);
     }
-    await Promise.all([updateRejections(), updateConflictNotice()]);
+    await updateChangeStatus();
   })().finally(() => { signOutReload = null; });
 });
 
@@ -310,7 +303,7 @@ async function start() {
   status.setUser(auth?.user ?? null);
   status.setLastSync(lastSync);
   productList.setDownloading(!lastSync?.at); // never synced: the first sync is about to download
-  await Promise.all([updateRejections(), updateConflictNotice()]);
+  await updateChangeStatus();
 
   showRoute(); // a shared or bookmarked link, or a reload
   document.documentElement.dataset.ready = 'true';

@@ -13,6 +13,7 @@ import { SyncError, toSyncError } from './errors.js';
 import * as meta from './meta.js';
 import { pushOutbox } from './outbox.js';
 import { summarizePage } from './page-format.js';
+import { syncRunning } from './lock.js';
 import { LOCK_NAME, abandonUnit, completeUnit, nextUnit, startUnit } from './queue.js';
 import { revokePending } from './revocations.js';
 import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
@@ -221,7 +222,7 @@ export class SyncEngine extends EventTarget {
    *   if `wipe` empties the queue)
    */
   async endSession(token, wipe) {
-    const running = (await navigator.locks.query()).held.some((lock) => lock.name === LOCK_NAME);
+    const running = await syncRunning();
     this.#stop(token);
     this.#stopChannel.postMessage({ token }); // every other context (the sender does not hear it)
     await navigator.locks.request(LOCK_NAME, wipe);

@@ -6,7 +6,7 @@
 
 import * as api from './api.js';
 import * as db from './db.js';
-import { LOCK_NAME } from './lock.js';
+import { LOCK_NAME, syncRunning } from './lock.js';
 
 /** The server's cap on mutations per push (syncapi MAX_PUSH_MUTATIONS). */
 const BATCH = 500;
@@ -45,9 +45,7 @@ export async function pendingChanges() {
 }
 
 /** @returns {Promise<boolean>} whether a sync (which sends the queued changes first) runs now, in any context */
-export async function sending() {
-  return (await navigator.locks.query()).held.some((lock) => lock.name === LOCK_NAME);
-}
+export const sending = syncRunning;
 
 /**
  * Discard a change before it is sent. Not while a sync runs: its push may be

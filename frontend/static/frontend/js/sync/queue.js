@@ -4,16 +4,10 @@
  * @module queue
  */
 
-import { LOCK_NAME } from './lock.js';
+import { LOCK_NAME, syncRunning } from './lock.js';
 import * as meta from './meta.js';
 
 export { LOCK_NAME };
-
-/** @returns {Promise<boolean>} whether some context holds the sync lock right now */
-async function lockHeld() {
-  const { held } = await navigator.locks.query();
-  return held.some((lock) => lock.name === LOCK_NAME);
-}
 
 /**
  * The queue once `unit` is added unless it already waits. The unit at the
@@ -41,7 +35,7 @@ export function withUnit(queue, unit, { running = null, discardPendingUnits = fa
  */
 export async function enqueueUnit(unit, { discardPendingUnits = false } = {}) {
   const marker = await meta.runningUnit();
-  const running = marker && (await lockHeld()) ? marker : null; // a marker without the lock is stale
+  const running = marker && (await syncRunning()) ? marker : null; // a marker without the lock is stale
   return meta.updateUnitQueue((queue) => withUnit(queue, unit, { running, discardPendingUnits }));
 }
 

@@ -39,9 +39,9 @@ export function createConflicts({ catalogue, onSettled, onError }) {
     async showAll() {
       for (const conflict of await pendingConflicts()) show(conflict);
     },
-    /** @returns {Promise<number>} stored conflicts that are not on screen */
-    async waiting() {
-      return (await pendingConflicts()).filter((c) => !onScreen.has(c.id)).length;
+    /** @returns {number} how many of `stored` (the stored conflicts) are not on screen */
+    waitingAmong(stored) {
+      return stored.filter((c) => !onScreen.has(c.id)).length;
     },
   };
 }
