@@ -195,10 +195,18 @@ class OrderLineInline(admin.TabularInline):
     """An order's lines: editable while it is a draft, read-only once submitted (its prices are fixed)."""
 
     model = OrderLine
-    fields = ["product", "quantity", "quoted_price", "unit_price", "line_total"]
-    readonly_fields = ["unit_price", "line_total"]
+    fields = ["product", "quantity", "in_stock", "quoted_price", "unit_price", "line_total"]
+    readonly_fields = ["in_stock", "unit_price", "line_total"]
     autocomplete_fields = ["product"]
     extra = 0
+
+    @admin.display(description="in stock now")
+    def in_stock(self, line):
+        """A submission reserves no stock: staff see here whether it covers the line before deciding."""
+        if line.product is None:
+            return "no longer sold"
+        short = line.quantity is not None and line.product.stock < line.quantity
+        return f"{line.product.stock} (short)" if short else line.product.stock
 
     def _is_draft(self, order) -> bool:
         return order is None or order.status == Order.Status.DRAFT

@@ -99,6 +99,19 @@ class Order(SyncedModel):
     def __str__(self):
         return f"{self.customer or 'Order'} ({self.get_status_display()}, {str(self.id)[:8]})"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        order = super().from_db(db, field_names, values)
+        order._stored_owner_id = order.__dict__.get("owner_id")
+        return order
+
+    def save(self, *args, **kwargs):
+        """Save; an order given to another user takes its lines along (they are synced by owner)."""
+        super().save(*args, **kwargs)
+        if getattr(self, "_stored_owner_id", self.owner_id) != self.owner_id:
+            self.lines.exclude(owner_id=self.owner_id).update(owner_id=self.owner_id)
+        self._stored_owner_id = self.owner_id
+
 
 class OrderLine(SyncedModel):
     """A product and a quantity on an order. The unit price and the line total are fixed by the
@@ -108,6 +121,8 @@ class OrderLine(SyncedModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     # A product deleted later leaves the line (its prices were fixed at submission).
     product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, related_name="order_lines")
+    # The order's owner, copied so that lines sync by owner like their order (set on save).
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     quoted_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -115,6 +130,11 @@ class OrderLine(SyncedModel):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="catalogue_orderline_quantity")]
+        indexes = [models.Index(fields=["owner", "version"], name="catalogue_orderline_feed")]
 
     def __str__(self):
         return f"{self.quantity} × {self.product or 'a product no longer sold'}"
+
+    def save(self, *args, **kwargs):
+        self.owner_id = self.order.owner_id
+        super().save(*args, **kwargs)

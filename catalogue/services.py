@@ -7,7 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from catalogue.models import Order, Product
+from catalogue.models import Order, OrderLine, Product
 from syncapi.versioning import lock_versions
 
 
@@ -69,6 +69,26 @@ def products_write_rows(*, products: list[Product], fields: list[str], using: st
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.executemany(sql, params)
     return len(products)
+
+
+def order_submit(*, order: Order) -> Order:
+    """Submit a draft at today's prices: each line's unit price and total, the order's total,
+    currency and `submitted_at` are fixed now (the quoted prices stay, so a device can show a change).
+
+    Stock is neither checked nor reserved: staff see it when they decide (docs/orders.md).
+    The caller checked `order_submission_problems` and holds the writers' lock.
+    """
+    lines = list(order.lines.select_related("product"))
+    for line in lines:
+        line.unit_price = line.product.price
+        line.line_total = line.unit_price * line.quantity
+    OrderLine.objects.bulk_update(lines, ["unit_price", "line_total"])
+    order.status = Order.Status.SUBMITTED
+    order.currency = lines[0].product.currency
+    order.total = sum((line.line_total for line in lines), Decimal("0.00"))
+    order.submitted_at = timezone.now()
+    order.save()
+    return order
 
 
 class OrderNotDecidable(ValidationError):

@@ -4,8 +4,13 @@ from django.conf import settings
 from django.db.models import Case, CharField, Q, Value, When
 from django.db.models.functions import Concat
 
-from catalogue.models import Category, Favourite, Product
-from catalogue.serializers import FavouriteWriteSerializer, ProductWriteSerializer
+from catalogue.models import Category, Favourite, Order, OrderLine, Product
+from catalogue.serializers import (
+    FavouriteWriteSerializer,
+    OrderLineWriteSerializer,
+    OrderWriteSerializer,
+    ProductWriteSerializer,
+)
 from syncapi.registry import register, register_unit
 
 # Images are served from MEDIA_URL; products without one have image_url null.
@@ -51,5 +56,45 @@ register(
     conflict_policy="client_wins",
     write_serializer=FavouriteWriteSerializer,
 )
+# A user's orders (docs/orders.md). A stale device never overwrites a submission or a staff
+# decision (server_wins); lines carry their order's owner, so they leave a user's view with it.
+register(
+    "orders",
+    Order,
+    fields={
+        "status": "status",
+        "customer": "customer",
+        "note": "note",
+        "currency": "currency",
+        "total": "total",
+        "created_at": "created_at",
+        "submitted_at": "submitted_at",
+        "decided_at": "decided_at",
+        "decision_reason": "decision_reason",
+    },
+    scope="user",
+    owner_field="owner",
+    writable="owner",
+    conflict_policy="server_wins",
+    write_serializer=OrderWriteSerializer,
+)
+register(
+    "order_lines",
+    OrderLine,
+    fields={
+        "order_id": "order_id",
+        "product_id": "product_id",
+        "quantity": "quantity",
+        "quoted_price": "quoted_price",
+        "unit_price": "unit_price",
+        "line_total": "line_total",
+    },
+    scope="user",
+    owner_field="owner",
+    writable="owner",
+    conflict_policy="client_wins",
+    write_serializer=OrderLineWriteSerializer,
+)
 register_unit("catalogue", ["categories", "products"])
 register_unit("favourites", ["favourites"])
+register_unit("orders", ["orders", "order_lines"])

@@ -5,7 +5,11 @@ last mutation id is stored in the same transaction as the mutations' effects,
 so a retried request is answered `duplicate` and applies nothing twice.
 An upsert saved as another record leaves an alias: later mutations naming its
 id act on that record. Consecutive mutations sharing a `group` are applied
-all or none (an extension: docs/protocol-notes.md).
+all or none, and a mutation's `base_version` is the version the record had
+before the same request's earlier mutations changed it (extensions:
+docs/protocol-notes.md). A write serializer refuses a change the user may not
+make with DRF's PermissionDenied (answered `forbidden`) and may refuse a delete
+in `validate_delete(instance)`.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from syncapi.admin_log import SyncChangeLog
 from syncapi.errors import MESSAGES
@@ -48,6 +52,26 @@ class _GroupFailed(Exception):
     """A member of a group was not applied: the group's savepoint rolls every member back."""
 
 
+@dataclass
+class _Push:
+    """One request being applied: who sends it, and what its applied mutations changed so far."""
+
+    user: Any
+    client: SyncClient
+    log: SyncChangeLog
+    fields: "_WritableFields"
+    # (collection, pk) -> the record's version before this request first changed it (None: it created it).
+    before: dict = field(default_factory=dict)
+
+    def base_of(self, collection: Collection, instance) -> int | None:
+        """The version a mutation's `base_version` is compared with: the client's own earlier
+        changes in this request do not make its later ones stale."""
+        return self.before.get((collection.name, instance.pk), instance.version)
+
+    def changed(self, collection: Collection, pk, version: int | None) -> None:
+        self.before.setdefault((collection.name, pk), version)
+
+
 def _rejection(code: str, errors: dict | None = None) -> dict:
     return {"status": "rejected", "code": code, "detail": MESSAGES[code], "errors": errors or {}}
 
@@ -67,47 +91,51 @@ def mutations_apply(*, user, client_id, mutations: list[Mutation], device: str =
     """
     lock_versions()
     client, _ = SyncClient.objects.select_for_update().get_or_create(user=user, client_id=client_id)
-    fields = _WritableFields()
-    log = SyncChangeLog(user=user, device=device)
+    push = _Push(user=user, client=client, log=SyncChangeLog(user=user, device=device), fields=_WritableFields())
     results = []
     for run in _runs(mutations):
         if run[0].group is None:
-            results.append(_apply_one(user, client, run[0], fields, log))
+            results.append(_apply_one(push, run[0]))
         else:
-            results += _apply_group(user, client, run, fields, log)
-    log.write()
+            results += _apply_group(push, run)
+    push.log.write()
     client.save(update_fields=["last_mutation_id", "last_seen_at"])
     return {"last_mutation_id": client.last_mutation_id, "results": results}
 
 
-def _apply_one(user, client: SyncClient, mutation: Mutation, fields, log: SyncChangeLog) -> dict:
+def _apply_one(push: _Push, mutation: Mutation) -> dict:
     """Apply one mutation in its own savepoint; its result."""
+    client = push.client
     if mutation.id <= client.last_mutation_id:
         return {"id": mutation.id, "status": "duplicate"}
     client.last_mutation_id = mutation.id
+    before = dict(push.before)
     try:
         with transaction.atomic():  # a rejected mutation leaves nothing behind
-            result = _apply(user, mutation, fields, log)
-        log.keep()
+            result = _apply(push, mutation)
+        push.log.keep()
     except _Rejected as rejected:
-        log.drop()
+        push.log.drop()
+        push.before = before
         result = _rejection(rejected.code, rejected.errors)
     return {"id": mutation.id, **result}
 
 
-def _apply_group(user, client: SyncClient, members: list[Mutation], fields, log: SyncChangeLog) -> list[dict]:
+def _apply_group(push: _Push, members: list[Mutation]) -> list[dict]:
     """Apply a group's members in order, all or none: the first one rejected or in conflict keeps
     its result, and every other member (but duplicates) is `rejected` with `group_failed`."""
+    client = push.client
     results = []
-    mark = log.mark()
+    mark, before = push.log.mark(), dict(push.before)
     try:
         with transaction.atomic():
             for mutation in members:
-                results.append(_apply_one(user, client, mutation, fields, log))
+                results.append(_apply_one(push, mutation))
                 if results[-1]["status"] in ("rejected", "conflict"):
                     raise _GroupFailed
     except _GroupFailed:
-        log.forget_since(mark)
+        push.log.forget_since(mark)
+        push.before = before
         failed = results[-1]
         if failed["status"] == "conflict" and failed.get("record"):  # as the server holds it after the rollback
             collection = registry.get(members[len(results) - 1].collection)
@@ -133,7 +161,8 @@ class _WritableFields(dict):
         return self[serializer_class]
 
 
-def _apply(user, mutation: Mutation, fields: _WritableFields, log: SyncChangeLog) -> dict:
+def _apply(push: _Push, mutation: Mutation) -> dict:
+    user = push.user
     collection = registry.get(mutation.collection)
     if collection is None:
         raise _Rejected("unknown_collection")
@@ -143,9 +172,9 @@ def _apply(user, mutation: Mutation, fields: _WritableFields, log: SyncChangeLog
     if instance is None and collection.is_user_scoped and _belongs_to_another_user(collection, pk, user):
         raise _Rejected("forbidden")
     if mutation.op == "delete":
-        result = _delete(collection, instance, mutation, log)
+        result = _delete(push, collection, instance, mutation)
     else:
-        result = _upsert(user, collection, instance, pk, mutation, fields, alias, log)
+        result = _upsert(push, collection, instance, pk, mutation, alias)
     if pk != named:
         result["record_id"] = str(pk)  # the server's id of the record the client named by its alias
     return result
@@ -206,29 +235,25 @@ def _conflict(collection: Collection, pk, fields: list[str] | None = None) -> di
     return result
 
 
-def _delete(collection: Collection, instance, mutation: Mutation, log: SyncChangeLog) -> dict:
+def _delete(push: _Push, collection: Collection, instance, mutation: Mutation) -> dict:
     if instance is None:
         return {"status": "applied", "record": None}  # already gone: the end state is what was asked
-    if mutation.base_version != instance.version and collection.conflict_policy != "client_wins":
+    if mutation.base_version != push.base_of(collection, instance) and collection.conflict_policy != "client_wins":
         return _conflict(collection, instance.pk)
-    log.record(instance, "deleted")  # before the row goes: the entry names it
+    serializer = collection.write_serializer(instance, context={"user": push.user, "collection": collection})
+    if hasattr(serializer, "validate_delete"):
+        _permitted(serializer.validate_delete, instance)
+    push.log.record(instance, "deleted")  # before the row goes: the entry names it
+    push.changed(collection, instance.pk, instance.version)
     instance.delete()
     return {"status": "applied", "record": None}
 
 
-def _upsert(
-    user,
-    collection: Collection,
-    instance,
-    pk,
-    mutation: Mutation,
-    fields: _WritableFields,
-    alias: RecordAlias | None,
-    log: SyncChangeLog,
-) -> dict:
+def _upsert(push: _Push, collection: Collection, instance, pk, mutation: Mutation, alias: RecordAlias | None) -> dict:
+    user, log = push.user, push.log
     serializer_class = collection.write_serializer
     context = {"user": user, "collection": collection}
-    unknown = sorted(set(mutation.data) - fields.of(serializer_class, context))
+    unknown = sorted(set(mutation.data) - push.fields.of(serializer_class, context))
     if unknown:
         raise _Rejected("invalid", {name: ["Unknown field."] for name in unknown})
 
@@ -240,6 +265,7 @@ def _upsert(
         if collection.is_user_scoped:
             extra[collection.owner_field] = user
         saved = _save(serializer, extra)
+        push.changed(collection, saved.pk, None if saved.pk == pk else saved.version)
         log.record(saved, "added" if saved.pk == pk else "changed", sorted(mutation.data))
         _remember_alias(user, collection, alias, named=pk, saved=saved.pk)
         result = {"status": "applied", "record": record_get(collection=collection, pk=saved.pk)}
@@ -248,11 +274,12 @@ def _upsert(
         return result
 
     data, conflicts = mutation.data, []
-    if mutation.base_version != instance.version and collection.conflict_policy != "client_wins":
+    if mutation.base_version != push.base_of(collection, instance) and collection.conflict_policy != "client_wins":
         if collection.conflict_policy == "server_wins":
             return _conflict(collection, instance.pk)
         data, conflicts = _merge(serializer_class(context=context), collection, instance, mutation)
     if data:
+        push.changed(collection, instance.pk, instance.version)
         _save(serializer_class(instance, data=data, partial=True, context=context), {})
         log.record(instance, "changed", sorted(data))
     if conflicts:
@@ -275,12 +302,23 @@ def _remember_alias(user, collection: Collection, alias: RecordAlias | None, *, 
 
 def _save(serializer, extra: dict):
     """Validate and save; called inside the mutation's own savepoint, which a rejection rolls back."""
-    if not serializer.is_valid():
+    if not _permitted(serializer.is_valid):
         raise _Rejected("invalid", serializer.errors)
     try:
-        return serializer.save(**extra)
+        return _permitted(serializer.save, **extra)
     except IntegrityError as exc:
         raise _Rejected("invalid", {"non_field_errors": ["Conflicts with an existing record."]}) from exc
+
+
+def _permitted(call, *args, **kwargs):
+    """`call`'s result; a serializer's PermissionDenied is the mutation's `forbidden`, with its reason."""
+    try:
+        return call(*args, **kwargs)
+    except exceptions.PermissionDenied as denied:
+        reason = str(denied.detail)
+        raise _Rejected(
+            "forbidden", {"non_field_errors": [reason]} if reason != MESSAGES["forbidden"] else {}
+        ) from denied
 
 
 _DIFFERENT = object()

@@ -31,6 +31,14 @@ PROTOCOL_EXAMPLE = {
         "favourites": {"scope": "user", "writable": "owner", "conflict_policy": "client_wins"},
     },
 }
+# Registered beyond the protocol's example (docs/orders.md): a client syncs them as any other.
+ORDERS = {
+    "units": {"orders": ["orders", "order_lines"]},
+    "collections": {
+        "orders": {"scope": "user", "writable": "owner", "conflict_policy": "server_wins"},
+        "order_lines": {"scope": "user", "writable": "owner", "conflict_policy": "client_wins"},
+    },
+}
 INTEGER_FIELDS = ["protocol", "schema_version", "retry_interval_seconds", "page_size"]
 BOOLEAN_FIELDS = ["sync_on_online", "sync_on_login", "sync_on_resume", "retry_on_error"]
 
@@ -70,12 +78,21 @@ def test_config_has_every_protocol_field_with_its_type(api):
 def test_config_defaults_are_the_protocol_example(api):
     config = get_config(api)
     # Extra fields are allowed (the `snapshot` extension): the example's own ones must match.
+
+    expected = {
+        **PROTOCOL_EXAMPLE,
+        "units": {
+            **PROTOCOL_EXAMPLE["units"],
+            "all": [*PROTOCOL_EXAMPLE["units"]["all"], *ORDERS["collections"]],
+            **ORDERS["units"],
+        },
+        "collections": {**PROTOCOL_EXAMPLE["collections"], **ORDERS["collections"]},
+    }
     config["collections"] = {
-        name: {key: info[key] for key in PROTOCOL_EXAMPLE["collections"][name]}
-        for name, info in config["collections"].items()
+        name: {key: info[key] for key in expected["collections"][name]} for name, info in config["collections"].items()
     }
 
-    assert {name: config[name] for name in PROTOCOL_EXAMPLE} == PROTOCOL_EXAMPLE
+    assert {name: config[name] for name in PROTOCOL_EXAMPLE} == expected
 
 
 def test_config_says_which_collections_a_client_may_start_from_a_snapshot(api):
@@ -85,6 +102,8 @@ def test_config_says_which_collections_a_client_may_start_from_a_snapshot(api):
         "categories": True,
         "products": True,
         "favourites": False,  # each user's own: no snapshot
+        "orders": False,
+        "order_lines": False,
     }
 
 
