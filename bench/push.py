@@ -20,6 +20,13 @@ The floors, measured alternately with the endpoint in the same process:
   changes nothing, so this is all the work a correct server has to do; there
   is no plain-SQL equivalent of "the same UPDATEs" to compare with.
 
+Orders: 80 orders of 10 lines, each created as a draft, given its lines and
+submitted (12 mutations, 960 in all, within the push cap), pushed with each
+order in its own atomic group, beside the very same push without groups.
+Both are timed at the endpoint, and the writers' lock is timed as
+`mutations_apply` holds it (from its start to its commit). Every order must
+end submitted with its 10 lines and a total.
+
     .venv/bin/python -m bench.push --mutations 1000 --runs 5 --db sqlite postgres
 """
 
@@ -38,6 +45,8 @@ FLOOR_APPLY = "plain SQL UPDATEs of the same rows, one transaction"
 FLOOR_REPLAY = "reading the client's last mutation id, one transaction"
 PATH = "/api/sync/push/"
 QUICK = {"mutations": 50, "runs": 1, "products": 100}
+ORDERS, ORDER_LINES = 80, 10
+FLOOR_ORDERS = "the same push without groups"
 FULL = {"mutations": 1000, "runs": 5, "products": 5000}
 
 
@@ -190,6 +199,68 @@ def _floor_run(client: tuple, ids: list[uuid.UUID]) -> dict[str, float]:
     return {"floor": apply_seconds, "floor_replay": replay_seconds}
 
 
+def _order_body(product_ids: list[uuid.UUID], *, grouped: bool) -> tuple[bytes, list[str]]:
+    """80 orders, each a draft, its lines and its submission (a group each if `grouped`): the body and order ids."""
+    import orjson
+
+    mutations, order_ids = [], []
+    for n in range(ORDERS):
+        order_id = str(uuid.uuid4())
+        order_ids.append(order_id)
+        group = {"group": order_id} if grouped else {}
+        lines = [
+            {"collection": "order_lines", "op": "upsert", "record_id": str(uuid.uuid4()), "base_version": None,
+             "data": {"order_id": order_id, "product_id": str(product_ids[(n * ORDER_LINES + k) % len(product_ids)]),
+                      "quantity": k + 1}, **group}
+            for k in range(ORDER_LINES)
+        ]  # fmt: skip
+        mutations += [
+            {"collection": "orders", "op": "upsert", "record_id": order_id, "base_version": None,
+             "data": {"status": "draft", "customer": f"Shop {n}", "note": ""}, **group},
+            *lines,
+            {"collection": "orders", "op": "upsert", "record_id": order_id, "base_version": None,
+             "data": {"status": "submitted"}, **group},
+        ]  # fmt: skip
+    for n, mutation in enumerate(mutations, start=1):
+        mutation["id"] = n
+    return orjson.dumps({"client_id": str(uuid.uuid4()), "mutations": mutations}), order_ids
+
+
+def _orders_run(http, product_ids, held: list[float]) -> dict[str, float]:
+    """The order push grouped and ungrouped: seconds at the endpoint and with the writers' lock held."""
+    from catalogue.models import Order, OrderLine
+
+    timings = {}
+    for name, grouped in (("orders_grouped", True), ("orders_ungrouped", False)):
+        body, order_ids = _order_body(product_ids, grouped=grouped)
+        response, seconds = timed(lambda: http.post(PATH, data=body, content_type="application/json"))  # noqa: B023
+        _expect_answer(response, "applied", ORDERS * (ORDER_LINES + 2))
+        submitted = Order.objects.filter(pk__in=order_ids, status="submitted", total__isnull=False).count()
+        expect(submitted == ORDERS, f"{submitted} of {ORDERS} orders submitted with a total")
+        lines = OrderLine.objects.filter(order_id__in=order_ids).count()
+        expect(lines == ORDERS * ORDER_LINES, f"{lines} order lines stored, expected {ORDERS * ORDER_LINES}")
+        timings[name], timings[f"{name}_lock"] = seconds, held.pop()
+    return timings
+
+
+def _timing_the_lock(held: list[float]) -> None:
+    """Time each `mutations_apply` (it takes the writers' lock first and holds it to its commit)."""
+    import time
+
+    from syncapi import views
+
+    apply = views.mutations_apply
+
+    def timed_apply(**kwargs):
+        start = time.perf_counter()
+        try:
+            return apply(**kwargs)
+        finally:
+            held.append(time.perf_counter() - start)
+
+    views.mutations_apply = timed_apply
+
+
 def _worker(mutations: int, runs: int) -> dict:
     import django
 
@@ -199,13 +270,21 @@ def _worker(mutations: int, runs: int) -> dict:
     user, http = _staff_device()
     ids = _targets(mutations)
     client = _replaying_client(user, mutations)
+    held: list[float] = []
+    _timing_the_lock(held)
     steps = (lambda: _endpoint_run(http, ids), lambda: _floor_run(client, ids))
-    timings = {name: [] for name in ("endpoint", "endpoint_replay", "floor", "floor_replay")}
+    names = ("endpoint", "endpoint_replay", "floor", "floor_replay", "orders_grouped", "orders_grouped_lock",
+             "orders_ungrouped", "orders_ungrouped_lock")  # fmt: skip
+    timings = {name: [] for name in names}
     for run in range(runs + 1):  # run 0 warms caches, connections and the query plans: not kept
         for step in steps if run % 2 else reversed(steps):  # alternate which goes first
             for name, seconds in step().items():
                 if run:
                     timings[name].append(seconds)
+        held.clear()
+        for name, seconds in _orders_run(http, ids, held).items():
+            if run:
+                timings[name].append(seconds)
     return {"vendor": connection.vendor, "mutations": mutations, "timings": timings}
 
 
@@ -232,12 +311,20 @@ def results(db: str, measured: dict) -> list[Result]:
     def rates(name: str) -> list[float]:
         return [count / seconds for seconds in timings[name]]
 
+    orders = ORDERS * (ORDER_LINES + 2)
     return [
         Result(bench="Push", case=f"{count:,} mutations in one request, {label}", unit="mutations/s",
                samples=rates("endpoint"), floor_samples=rates("floor"), floor=FLOOR_APPLY, higher_is_better=True),
         Result(bench="Push", case=f"the same request replayed ({count:,} duplicates), {label}", unit="mutations/s",
                samples=rates("endpoint_replay"), floor_samples=rates("floor_replay"), floor=FLOOR_REPLAY,
                higher_is_better=True),
+        Result(bench="Push", case=f"{ORDERS} orders of {ORDER_LINES} lines, a group each ({orders} mutations), {label}",
+               unit="mutations/s", samples=[orders / s for s in timings["orders_grouped"]],
+               floor_samples=[orders / s for s in timings["orders_ungrouped"]], floor=FLOOR_ORDERS,
+               higher_is_better=True),
+        Result(bench="Push", case=f"writers' lock held by that push, {label}", unit="ms",
+               samples=[s * 1000 for s in timings["orders_grouped_lock"]],
+               floor_samples=[s * 1000 for s in timings["orders_ungrouped_lock"]], floor=FLOOR_ORDERS),
     ]  # fmt: skip
 
 
@@ -249,7 +336,7 @@ def collect(quick: bool = False, dbs: tuple[str, ...] = common.DATABASES) -> lis
 def _print_table(lines: list[Result]) -> None:
     """Medians and ranges; the ratio is computed here, not read from `Result.ratio`, so its meaning is fixed."""
     width = max(len(line.case) for line in lines)
-    print(f"{'case':<{width}}  {'endpoint mutations/s':>28}  {'floor mutations/s':>28}  {'endpoint/floor':>14}")
+    print(f"{'case':<{width}}  {'endpoint':>28}  {'floor':>28}  {'endpoint/floor':>14}")
     for line in lines:
         print(f"{line.case:<{width}}  {common.spread(line.samples):>28}  {common.spread(line.floor_samples):>28}"
               f"  {line.median / line.floor_median:>14.4f}")  # fmt: skip
@@ -272,7 +359,8 @@ def main():
     print(f"Push, {args.products:,} products, {args.runs} runs (median, range)")
     _print_table(lines)
     print(f"floor, first push: {FLOOR_APPLY}; floor, replay: {FLOOR_REPLAY}.")
-    print("endpoint/floor: the fraction of the floor's rate the endpoint reaches (1: as fast as the floor).")
+    print(f"floor, orders: {FLOOR_ORDERS}.")
+    print("endpoint/floor: the endpoint's figure over the floor's (mutations/s: 1 is as fast; ms: 1 is as long).")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import { Catalogue } from './catalogue.js';
 import { ChangeStatus } from './changeStatus.js';
 import { formatRoute, parseRoute } from './routes.js';
 import * as changes from './changes.js';
+import * as orders from './orders.js';
 import { applyUpdate, promptInstall, pwaEvents, registerServiceWorker, releaseCached } from './pwa.js';
 import * as sync from './sync/index.js';
 import { createCategoriesView } from './views/categories.js';
@@ -18,6 +19,7 @@ import { closeDialog, currentKind, hasDialog } from './views/dialog.js';
 import { h, throttle } from './views/dom.js';
 import { openLogin, signOut } from './views/login.js';
 import { createNotices } from './views/notices.js';
+import { openOrders } from './views/orders.js';
 import { openOutbox } from './views/outbox.js';
 import { openProductDetail } from './views/productDetail.js';
 import { createProductList } from './views/productList.js';
@@ -30,6 +32,8 @@ const { offlineDataSync, syncEvents, triggerOfflineDataSync } = sync;
 const replica = new sync.Replica();
 const catalogue = new Catalogue(replica);
 const changeStatus = new ChangeStatus();
+/** Whether someone is signed in (orders are theirs: the order chip shows then). */
+let signedIn = false;
 
 /** The sync API and the app's state, for the console and the browser tests. */
 window.offlineSync = {
@@ -40,6 +44,7 @@ window.offlineSync = {
   catalogue,
   session: { login: sync.login, logout: sync.logout },
   changes,
+  orders,
 };
 
 // --- views that exist from the start (they must hear events fired while loading) ----------
@@ -73,6 +78,7 @@ const status = createStatusView(document.getElementById('status'), {
       onError: reportError,
     }).catch(reportError);
   },
+  onShowOrders: () => showOrders(),
 });
 status.setOnline(navigator.onLine);
 
@@ -123,9 +129,17 @@ async function updateChangeStatus() {
   }
 }
 
-/** The unsent chip counts the changes waiting to be sent and the conflicts waiting for a decision. */
+/** The unsent chip counts the changes waiting to be sent and the conflicts waiting for a decision;
+ * the order chip, the draft order's lines (shown once signed in). */
 function showPending() {
   status.setPending(catalogue.pendingCount(), changeStatus.conflicts.length);
+  const draft = orders.currentDraft(catalogue);
+  status.setOrder(signedIn ? (draft ? orders.linesOf(catalogue, draft.id).length : 0) : null);
+}
+
+function showOrders() {
+  if (hasDialog('orders')) return;
+  openOrders({ catalogue, changeStatus, onError: reportError }).catch(reportError);
 }
 changeStatus.addEventListener('change', () => {
   notices.setRejections(changeStatus.rejections);
@@ -169,11 +183,17 @@ syncEvents.addEventListener('conflict', ({ detail }) => {
   updateChangeStatus();
 });
 syncEvents.addEventListener('rejected', () => updateChangeStatus());
-syncEvents.addEventListener('signedin', ({ detail }) => status.setUser(detail?.user ?? null));
+function setUser(user) {
+  signedIn = Boolean(user);
+  status.setUser(user);
+  showPending();
+}
+syncEvents.addEventListener('signedin', ({ detail }) => setUser(detail?.user ?? null));
 // A sign-out is announced to every page: one reload serves the ones heard while it runs.
 let signOutReload = null;
 syncEvents.addEventListener('signedout', () => {
-  status.setUser(null);
+  setUser(null);
+  if (currentKind() === 'orders') closeDialog();
   // A product open with the staff form belongs to the session that ended (e.g. in another tab).
   if (currentKind() === 'product') closeDialog();
   signOutReload ??= (async () => {
@@ -210,6 +230,30 @@ async function toggleFavourite(productId) {
   }
 }
 
+/**
+ * Add `quantity` of a product to the draft order; signed out, sign in first.
+ * @returns {Promise<boolean>} whether it was added
+ */
+async function addToOrder(productId, quantity) {
+  const product = catalogue.product(productId);
+  if (!product) return false;
+  try {
+    await orders.addToOrder(catalogue, product, quantity);
+    return true;
+  } catch (error) {
+    if (error?.code !== 'not_authenticated') {
+      reportError(error);
+      return false;
+    }
+    if (currentKind() === 'product') closeDialog();
+    if (await openLogin({ hint: 'Sign in to take orders: they are saved with your account.' })) {
+      await orders.addToOrder(catalogue, product, quantity).catch(reportError);
+      return true;
+    }
+    return false;
+  }
+}
+
 // --- where the app is: the URL (routes.js), Back and Forward -----------------------------------
 
 let route = parseRoute(window.location.href);
@@ -230,6 +274,7 @@ function showProduct(id) {
     changeStatus,
     id,
     onToggleFavourite: toggleFavourite,
+    onAddToOrder: addToOrder,
     returnFocus: () => productList.focusProduct(id),
   }).then(() => {
     if (route.product !== id) return; // closed by Back (or replaced by another route)
@@ -285,6 +330,7 @@ async function start() {
     catalogue,
     onOpen: openProduct,
     onToggleFavourite: toggleFavourite,
+    onAddToOrder: addToOrder,
     onView: (view) => go({ ...route, ...view }, { replace: true }),
     changeStatus,
   });
@@ -300,7 +346,7 @@ async function start() {
     sync.currentAuth().catch(() => undefined),
     sync.lastSync().catch(() => undefined),
   ]);
-  status.setUser(auth?.user ?? null);
+  setUser(auth?.user ?? null);
   status.setLastSync(lastSync);
   productList.setDownloading(!lastSync?.at); // never synced: the first sync is about to download
   await updateChangeStatus();

@@ -362,6 +362,16 @@ export class Catalogue extends EventTarget {
     return this.#replica.get('favourites', id) ?? this.#replica.serverRecord('favourites', id);
   }
 
+  /** @returns {object[]} every record of a collection as shown here (the user's orders and lines, say) */
+  records(collection) {
+    return this.#replica.all(collection);
+  }
+
+  /** @returns {object|undefined} a record as the server last sent it, local changes left out */
+  serverRecord(collection, id) {
+    return this.#replica.serverRecord(collection, id);
+  }
+
   /** @returns {Set<string>} ids of the favourite products */
   favouriteProductIds() {
     return new Set(this.favouritesByProduct().keys());

@@ -1,6 +1,6 @@
 /**
  * Changes people make in the catalogue on this device: favourites and staff
- * edits of price and stock. Each is queued by the sync client (shown at
+ * edits of price and stock (orders are orders.js). Each is queued by the sync client (shown at
  * once) and a background sync of its unit is triggered to send it.
  * @module changes
  */
@@ -65,6 +65,20 @@ export function describeChange(catalogue, { collection, op, recordId, data = {},
       return `${FIELD_LABELS[field] ?? field} ${from}${value(field, data[field])}`;
     });
     return `${name}: ${fields.join(', ')}`;
+  }
+  if (collection === 'orders') {
+    const order = catalogue.records('orders').find((o) => o.id === recordId) ?? catalogue.serverRecord('orders', recordId);
+    const whose = order?.customer || data.customer ? ` for ${data.customer || order.customer}` : '';
+    if (op === 'delete') return `Discarded the order${whose}`;
+    if (data.status === 'submitted') return `Submitted the order${whose}`;
+    if (data.status === 'cancelled') return `Cancelled the order${whose}`;
+    return catalogue.serverRecord('orders', recordId) ? `Changed the order${whose}` : `Started an order${whose}`;
+  }
+  if (collection === 'order_lines') {
+    const line = catalogue.records('order_lines').find((l) => l.id === recordId) ?? catalogue.serverRecord('order_lines', recordId);
+    const name = catalogue.product(data.product_id ?? line?.product_id)?.name ?? 'a product';
+    if (op === 'delete') return `Removed ${name} from an order`;
+    return data.product_id ? `Added ${data.quantity} × ${name} to an order` : `${name}: quantity ${data.quantity}`;
   }
   return `${op === 'delete' ? 'Deleted' : 'Changed'} a record of ${collection}`;
 }

@@ -37,7 +37,10 @@ export function rejectedChanges() {
   return meta.rejections();
 }
 
-/** Forget the refused changes once the user saw them. */
-export function dismissRejections() {
-  return meta.clearRejections();
+/**
+ * Forget the refused changes once the user saw them: all, or those of one `group`.
+ * @param {string} [group]
+ */
+export function dismissRejections(group) {
+  return group ? meta.dropRejections(group) : meta.clearRejections();
 }

@@ -10,7 +10,7 @@
 
 import { SyncError, toSyncError } from './errors.js';
 import {
-  AUTH, CONFLICTS, NEXT_MUTATION_ID, REJECTIONS, USER_KEYS, cursorKey, replicaKeys, seqKey, snapshotKey,
+  AUTH, CONFLICTS, NEXT_MUTATION_ID, REBASES, REJECTIONS, USER_KEYS, cursorKey, replicaKeys, seqKey, snapshotKey,
 } from './keys.js';
 
 const DB_NAME = 'offline-sync';
@@ -246,7 +246,8 @@ export function outboxAdd(mutation) {
     // The outbox is the signed-in user's (wiped at sign-out), and only a signed-in device can push.
     if (!(await requestValue(meta.get(AUTH)))) throw new SyncError('not_authenticated');
     const id = (await requestValue(meta.get(NEXT_MUTATION_ID))) ?? 1;
-    const stored = { ...mutation, id, queuedAt: Date.now() };
+    const rebases = (await requestValue(meta.get(REBASES))) ?? {};
+    const stored = rebase({ ...mutation, id, queuedAt: Date.now() }, rebases);
     outbox.put(stored);
     meta.put(id + 1, NEXT_MUTATION_ID);
     return stored;
@@ -291,11 +292,19 @@ export function outboxCount() {
  *          conflicts: object[], rejections: object[]}} outcome
  * @param {Map<string, number>} seqs next segment number per collection
  */
-export function recordPushOutcome({ done, records, conflicts, rejections }, seqs) {
+export function recordPushOutcome({ done, records, conflicts, rejections, applied = [] }, seqs) {
   return inTransaction([META, SEGMENTS, OUTBOX], 'readwrite', async ({ meta, segments, outbox }) => {
     const queued = await Promise.all(done.map((id) => requestValue(outbox.count(id))));
     if (queued.some((count) => count === 0)) throw new SyncError('session_ended');
     for (const id of done) outbox.delete(id);
+    if (applied.length) {
+      const rebases = remember((await requestValue(meta.get(REBASES))) ?? {}, applied);
+      meta.put(rebases, REBASES);
+      for (const m of await requestValue(outbox.getAll())) {
+        const moved = rebase(m, rebases);
+        if (moved !== m) outbox.put(moved);
+      }
+    }
     for (const [collection, change] of records) {
       segments.put({ collection, seq: seqs.get(collection), text: JSON.stringify(change), reset: false });
       meta.put(seqs.get(collection), seqKey(collection));
@@ -305,6 +314,37 @@ export function recordPushOutcome({ done, records, conflicts, rejections }, seqs
       meta.put([...((await requestValue(meta.get(REJECTIONS))) ?? []), ...rejections], REJECTIONS);
     }
   });
+}
+
+/** Rebases remembered at most: the records a device changed lately. */
+const REBASES_KEPT = 500;
+
+/**
+ * `rebases` with the versions the server gave `applied` changes ({collection, recordId, from, to}).
+ * @returns {Record<string, {froms: Array<number|null>, to: number}>}
+ */
+function remember(rebases, applied) {
+  const next = { ...rebases };
+  for (const { collection, recordId, from, to } of applied) {
+    const key = `${collection}/${recordId}`;
+    const known = next[key];
+    delete next[key]; // re-inserted last: the oldest keys go first
+    next[key] = { froms: known && known.to === from ? [...known.froms, from] : [from], to };
+  }
+  const keys = Object.keys(next);
+  for (const key of keys.slice(0, Math.max(0, keys.length - REBASES_KEPT))) delete next[key];
+  return next;
+}
+
+/**
+ * A queued change as based on the version the server gave this device's own earlier change of the
+ * record: it was made on top of that change here, so the server must not take it for a stale one
+ * (under `server_wins` it would be a conflict with itself). `m` itself when nothing moves.
+ */
+function rebase(m, rebases) {
+  const known = rebases[`${m.collection}/${m.record_id}`];
+  if (!known || !known.froms.includes(m.base_version ?? null) || m.base_version === known.to) return m;
+  return { ...m, base_version: known.to };
 }
 
 /**

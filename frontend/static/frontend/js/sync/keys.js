@@ -20,6 +20,12 @@ export const NEXT_MUTATION_ID = 'nextMutationId';
 export const CONFLICTS = 'conflicts';
 /** Changes the server refused (rolled back here), until the user has seen them. */
 export const REJECTIONS = 'rejections';
+/**
+ * The versions the server gave records when it applied this device's changes:
+ * `collection/id` -> {froms, to}. A change queued on top of an applied one,
+ * whose base is a version in `froms`, is based on `to` (see db.js `rebase`).
+ */
+export const REBASES = 'rebases';
 /** Sync units waiting to run, in order. */
 export const UNIT_QUEUE = 'unitQueue';
 /** The unit at the head of the queue while it runs. */
@@ -35,7 +41,7 @@ export const seqKey = (collection) => `seq:${collection}`;
 export const snapshotKey = (collection) => `snapshot:${collection}`;
 
 /** What belongs to the signed-in user, removed with their data at sign-out. */
-export const USER_KEYS = [AUTH, CONFLICTS, REJECTIONS, UNIT_QUEUE];
+export const USER_KEYS = [AUTH, CONFLICTS, REJECTIONS, REBASES, UNIT_QUEUE];
 
 /** @returns {string[]} the keys that go with `collection`'s stored segments when its replica is dropped */
 export const replicaKeys = (collection) => [cursorKey(collection), snapshotKey(collection)];

@@ -37,6 +37,8 @@ export const dropConflict = (id) => updateMeta(CONFLICTS, (list) => (list ?? [])
 /** @returns {Promise<object[]>} changes the server refused */
 export const rejections = async () => (await getMeta(REJECTIONS)) ?? [];
 export const clearRejections = () => setMeta(REJECTIONS, []);
+/** Forget the refused changes of one group (an order mended and queued again). */
+export const dropRejections = (group) => updateMeta(REJECTIONS, (list) => (list ?? []).filter((r) => r.group !== group));
 
 /** @returns {Promise<string|null|undefined>} where `collection`'s next pull starts */
 export const cursor = (collection) => getMeta(cursorKey(collection));

@@ -13,15 +13,18 @@ const BATCH = 500;
 
 /**
  * Queue a change. Resolves once it is stored: it will be sent even if the
- * app closes now.
+ * app closes now. Changes with the same `group` (an order and its lines) are
+ * applied by the server all or none, each run of them that is queued
+ * together (docs/protocol-notes.md).
  * @param {{collection: string, op: 'upsert'|'delete', recordId: string, baseVersion?: number|null,
- *          data?: object, base?: object}} change
+ *          data?: object, base?: object, group?: string}} change
  * @returns {Promise<object>} the stored mutation (with its id)
  */
-export function enqueue({ collection, op, recordId, baseVersion = null, data, base }) {
+export function enqueue({ collection, op, recordId, baseVersion = null, data, base, group }) {
   const mutation = { collection, op, record_id: recordId, base_version: baseVersion };
   if (data) mutation.data = data;
   if (base) mutation.base = base;
+  if (group) mutation.group = group;
   return db.outboxAdd(mutation);
 }
 
@@ -90,6 +93,40 @@ function wire({ id, collection, op, record_id, base_version, data, base }) {
 }
 
 /**
+ * The queued mutations as the requests that send them: at most BATCH each,
+ * a run of one group (consecutive mutations sharing `group`) never cut in
+ * two unless it alone is longer, and each run labelled on the wire by its
+ * group and first id: the server applies it all or none.
+ * @param {object[]} pending queued mutations, oldest first
+ * @returns {object[][]} wire mutations per request
+ */
+export function pushBatches(pending) {
+  const runs = [];
+  for (const m of pending) {
+    const last = runs.at(-1);
+    if (m.group && last?.group === m.group) last.members.push(m);
+    else runs.push({ group: m.group, members: [m] });
+  }
+  const batches = [];
+  let batch = [];
+  for (const { group, members } of runs) {
+    if (batch.length && batch.length + members.length > BATCH) {
+      batches.push(batch);
+      batch = [];
+    }
+    for (const m of members) {
+      if (batch.length === BATCH) {
+        batches.push(batch);
+        batch = [];
+      }
+      batch.push(group ? { ...wire(m), group: `${group}/${members[0].id}` } : wire(m));
+    }
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}
+
+/**
  * Send every queued mutation and record the answers (the push stage).
  * A lost answer is harmless: the same ids are answered `duplicate` next time.
  * @param {{clientId: string, token: string, nextSeq: (collection: string) => number}} context
@@ -98,11 +135,11 @@ function wire({ id, collection, op, record_id, base_version, data, base }) {
 export async function pushOutbox({ clientId, token, nextSeq }) {
   const stats = { sent: 0, applied: 0, conflicts: [], rejections: [], duplicates: 0 };
   const pending = await db.outboxAll();
-  for (let start = 0; start < pending.length; start += BATCH) {
-    const batch = pending.slice(start, start + BATCH);
-    const byId = new Map(batch.map((m) => [m.id, m]));
-    const answer = await api.push(clientId, batch.map(wire), token);
-    const outcome = { done: [], records: new Map(), conflicts: [], rejections: [] };
+  const queued = new Map(pending.map((m) => [m.id, m]));
+  for (const batch of pushBatches(pending)) {
+    const byId = new Map(batch.map((m) => [m.id, queued.get(m.id)]));
+    const answer = await api.push(clientId, batch, token);
+    const outcome = { done: [], records: new Map(), conflicts: [], rejections: [], applied: [] };
     const changesOf = (collection) => {
       if (!outcome.records.has(collection)) outcome.records.set(collection, { upserts: [], deletes: [] });
       return outcome.records.get(collection);
@@ -117,6 +154,12 @@ export async function pushOutbox({ clientId, token, nextSeq }) {
         const deletes = changesOf(mutation.collection).deletes;
         deletes.push(mutation.record_id);
         if (result.record_id && result.record_id !== mutation.record_id) deletes.push(result.record_id);
+      }
+      if (result.status === 'applied' && result.record && result.record.id === mutation.record_id) {
+        outcome.applied.push({
+          collection: mutation.collection, recordId: mutation.record_id,
+          from: mutation.base_version ?? null, to: result.record.version,
+        });
       }
       if (result.status === 'applied') stats.applied += 1;
       else if (result.status === 'duplicate') stats.duplicates += 1;
@@ -138,6 +181,10 @@ export async function pushOutbox({ clientId, token, nextSeq }) {
           code: result.code,
           detail: result.detail,
           errors: result.errors ?? {},
+          // What was refused, so that a refused order can be mended (orders.js).
+          data: mutation.data ?? null,
+          baseVersion: mutation.base_version ?? null,
+          group: mutation.group ?? null,
           at: Date.now(),
         });
       }

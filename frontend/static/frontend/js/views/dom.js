@@ -138,6 +138,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const ICONS = {
   star: 'M12 2.6l2.9 5.9 6.5.9-4.7 4.6 1.1 6.5L12 17.5l-5.8 3 1.1-6.5L2.6 9.4l6.5-.9z',
   sync: 'M20 12a8 8 0 0 1-14.3 4.9M4 12a8 8 0 0 1 14.3-4.9M18.5 3v4.5H14M5.5 21v-4.5H10',
+  add: 'M3 4h2.5l2.2 10.5h10.6L20.5 7H7M10 19.5a1 1 0 1 0 0 .01M17 19.5a1 1 0 1 0 0 .01M13.5 8.5v4M11.5 10.5h4',
 };
 
 /** A decorative inline SVG icon (hidden from screen readers; the control carries the name). */

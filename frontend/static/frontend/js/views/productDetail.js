@@ -21,7 +21,7 @@ const STOCK_PATTERN = /^\d{1,9}$/;
  *          returnFocus?: () => void}} options
  * @returns {Promise<void>} once closed
  */
-export function openProductDetail({ catalogue, changeStatus, id, onToggleFavourite, returnFocus }) {
+export function openProductDetail({ catalogue, changeStatus, id, onToggleFavourite, onAddToOrder, returnFocus }) {
   let onChange = null;
   return openDialog({
     kind: 'product',
@@ -33,7 +33,7 @@ export function openProductDetail({ catalogue, changeStatus, id, onToggleFavouri
       changeStatus.removeEventListener('change', onChange);
     },
     build: (close) => {
-      const view = buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite });
+      const view = buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite, onAddToOrder });
       onChange = () => view.update();
       catalogue.addEventListener('change', onChange);
       changeStatus.addEventListener('change', onChange);
@@ -46,7 +46,7 @@ export function openProductDetail({ catalogue, changeStatus, id, onToggleFavouri
   });
 }
 
-function buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite }) {
+function buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite, onAddToOrder }) {
   const title = h('h2', { id: 'detail-title', class: 'detail-title' });
   const badge = h('span', { class: 'badge badge-pending', dataset: { pendingBadge: '' }, text: 'Not yet sent', hidden: true });
   const gone = h('p', { class: 'notice notice-warning', hidden: true, text: 'This product is no longer in the catalogue.' });
@@ -67,13 +67,36 @@ function buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite }) 
   }, icon('star'), 'Favourite');
   favourite.addEventListener('click', () => onToggleFavourite(id, favourite));
 
+  const quantity = h('input', {
+    type: 'number', id: 'detail-quantity', class: 'order-qty', min: '1', step: '1', value: '1', inputmode: 'numeric',
+    'aria-label': 'Quantity',
+  });
+  const addToOrder = h('button', { type: 'button', id: 'detail-add-to-order', class: 'btn btn-primary' },
+    icon('add'), 'Add to order');
+  const added = h('span', { class: 'form-status', role: 'status', dataset: { orderAdded: '' } });
+  addToOrder.addEventListener('click', async () => {
+    const count = Number(quantity.value);
+    if (!Number.isInteger(count) || count < 1) {
+      added.textContent = 'Enter a whole number from 1.';
+      return;
+    }
+    addToOrder.disabled = true;
+    try {
+      if (await onAddToOrder(id, count)) added.textContent = `Added ${count} to the order.`;
+    } finally {
+      addToOrder.disabled = false;
+    }
+  });
+  const ordering = h('div', { class: 'detail-order' }, quantity, addToOrder, added);
+
   let editor = null;
   const body = h('div', { class: 'dialog-body' },
     h('div', { class: 'detail-badges' }, badge),
     gone,
     image,
     fields,
-    h('div', { class: 'detail-actions' }, favourite));
+    h('div', { class: 'detail-actions' }, favourite),
+    ordering);
 
   const root = h('article', { id: 'product-detail', class: 'detail', 'aria-labelledby': 'detail-title' },
     h('header', { class: 'dialog-header' },
@@ -86,6 +109,7 @@ function buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite }) 
     gone.hidden = Boolean(product);
     fields.hidden = !product;
     favourite.hidden = !product;
+    ordering.hidden = !product;
     if (editor) editor.root.hidden = !product;
     if (!product) return;
     title.textContent = product.name ?? 'Product';

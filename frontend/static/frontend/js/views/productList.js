@@ -46,12 +46,15 @@ const SORT_OPTIONS = [
  * @param {{catalogue: import('../catalogue.js').Catalogue,
  *          onOpen: (id: string) => void,
  *          onToggleFavourite: (id: string, button: HTMLButtonElement) => void,
+ *          onAddToOrder?: (id: string, quantity: number) => void,
  *          onView?: (view: {query: string, sort: string, inStock: boolean}) => void,
  *          changeStatus?: import('../changeStatus.js').ChangeStatus}} options
  *   `onView` hears the search, sort and filter the user chose; `changeStatus` marks rows with a conflict
  *   or a refused change
  */
-export function createProductList(root, { catalogue, onOpen, onToggleFavourite, onView = () => {}, changeStatus = null }) {
+export function createProductList(root, {
+  catalogue, onOpen, onToggleFavourite, onAddToOrder = () => {}, onView = () => {}, changeStatus = null,
+}) {
   const search = h('input', {
     type: 'search', id: 'search', 'aria-label': 'Search products', placeholder: 'Search by name or SKU',
     autocomplete: 'off', spellcheck: 'false', enterkeyhint: 'search', 'aria-controls': 'product-viewport',
@@ -107,15 +110,17 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
       badge: h('span', { class: 'badge badge-pending', text: 'Not yet sent' }),
       conflict: h('span', { class: 'badge badge-conflict' }),
       favourite: h('button', { type: 'button', class: 'favourite' }, icon('star')),
+      add: h('button', { type: 'button', class: 'add-to-order' }, icon('add')),
     };
     const open = h('button', { type: 'button', class: 'row-open' },
       refs.name, refs.price, h('span', { class: 'row-meta' }, refs.sku, refs.stock, refs.badge, refs.conflict));
     // The row's product can change (an update of the same id), so handlers read it from the row.
     open.addEventListener('click', () => onOpen(li.dataset.id));
     refs.favourite.addEventListener('click', () => onToggleFavourite(li.dataset.id, refs.favourite));
+    refs.add.addEventListener('click', () => onAddToOrder(li.dataset.id, 1));
     refs.open = open;
     li.refs = refs;
-    li.append(open, refs.favourite);
+    li.append(open, h('span', { class: 'row-actions' }, refs.add, refs.favourite));
     fillRow(li, product);
     return li;
   }
@@ -142,6 +147,7 @@ export function createProductList(root, { catalogue, onOpen, onToggleFavourite, 
     ].filter(Boolean).join(', '));
     refs.favourite.setAttribute('aria-pressed', String(isFavourite));
     refs.favourite.setAttribute('aria-label', `Favourite: ${product.name}`);
+    refs.add.setAttribute('aria-label', `Add one to the order: ${product.name}`);
     li.favourite = isFavourite;
   }
 

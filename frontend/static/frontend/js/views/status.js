@@ -15,7 +15,8 @@ const PROGRESS_INTERVAL_MS = 250;
 /**
  * @param {HTMLElement} root `#status`
  * @param {{onSyncNow: () => void, onInstall: () => void, onUpdate: () => void,
- *          onSignIn: () => void, onSignOut: () => void, onShowOutbox: () => void}} actions
+ *          onSignIn: () => void, onSignOut: () => void, onShowOutbox: () => void,
+ *          onShowOrders: () => void}} actions
  */
 export function createStatusView(root, actions) {
   const online = h('span', { class: 'chip net', dataset: { online: '' } });
@@ -27,6 +28,11 @@ export function createStatusView(root, actions) {
     type: 'button', id: 'outbox-chip', class: 'chip pending-chip', 'aria-haspopup': 'dialog',
     on: { click: () => actions.onShowOutbox() },
   }, pending, ' unsent', conflictPart, h('span', { class: 'visually-hidden', text: ': show the changes' }));
+  const orderCount = h('span', { dataset: { orderLines: '' }, text: '0' });
+  const orderChip = h('button', {
+    type: 'button', id: 'orders-chip', class: 'chip order-chip', 'aria-haspopup': 'dialog', hidden: true,
+    on: { click: () => actions.onShowOrders() },
+  }, 'Order · ', orderCount, h('span', { class: 'visually-hidden', text: ' lines: show the orders' }));
   const progress = h('progress', { id: 'sync-progress', max: '1', 'aria-label': 'Sync progress', hidden: true });
   const progressLabel = h('span', { class: 'progress-label', 'aria-hidden': 'true', hidden: true });
   let latestProgress = null;
@@ -59,6 +65,7 @@ export function createStatusView(root, actions) {
       online,
       h('span', { class: 'chip' }, 'Last sync ', lastSync),
       pendingChip,
+      orderChip,
       userChip,
       h('span', { class: 'sync-activity' }, progress, progressLabel),
       update),
@@ -92,6 +99,12 @@ export function createStatusView(root, actions) {
       conflicts.textContent = String(waiting);
       show(conflictPart, waiting > 0);
       pendingChip.classList.toggle('has-pending', count > 0 || waiting > 0);
+    },
+    /** @param {number|null} lines the draft order's lines (null: no one signed in, no orders) */
+    setOrder(lines) {
+      orderCount.textContent = String(lines ?? 0);
+      show(orderChip, lines !== null);
+      orderChip.classList.toggle('has-order', lines > 0);
     },
     /** @param {{username: string}|null} user */
     setUser(user) {
