@@ -21,6 +21,11 @@ _IMAGE_URL = Case(
 )
 
 
+def _columns(*names: str) -> dict[str, str]:
+    """Wire fields named as their columns."""
+    return {name: name for name in names}
+
+
 register(
     "categories",
     Category,
@@ -61,17 +66,9 @@ register(
 register(
     "orders",
     Order,
-    fields={
-        "status": "status",
-        "customer": "customer",
-        "note": "note",
-        "currency": "currency",
-        "total": "total",
-        "created_at": "created_at",
-        "submitted_at": "submitted_at",
-        "decided_at": "decided_at",
-        "decision_reason": "decision_reason",
-    },
+    fields=_columns(
+        "status", "customer", "note", "currency", "total", "created_at", "submitted_at", "decided_at", "decision_reason"
+    ),  # fmt: skip
     scope="user",
     owner_field="owner",
     writable="owner",
@@ -81,14 +78,7 @@ register(
 register(
     "order_lines",
     OrderLine,
-    fields={
-        "order_id": "order_id",
-        "product_id": "product_id",
-        "quantity": "quantity",
-        "quoted_price": "quoted_price",
-        "unit_price": "unit_price",
-        "line_total": "line_total",
-    },
+    fields=_columns("order_id", "product_id", "quantity", "quoted_price", "unit_price", "line_total"),
     scope="user",
     owner_field="owner",
     writable="owner",

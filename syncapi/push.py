@@ -69,7 +69,16 @@ class _Push:
         return self.before.get((collection.name, instance.pk), instance.version)
 
     def changed(self, collection: Collection, pk, version: int | None) -> None:
+        """Note an applied change (only once it is applied: a rejected mutation leaves nothing)."""
         self.before.setdefault((collection.name, pk), version)
+
+    def mark(self) -> int:
+        return len(self.before)
+
+    def forget_since(self, mark: int) -> None:
+        """Forget the changes noted after `mark` (a group rolled back); entries are only ever added."""
+        for key in list(self.before)[mark:]:
+            del self.before[key]
 
 
 def _rejection(code: str, errors: dict | None = None) -> dict:
@@ -109,14 +118,12 @@ def _apply_one(push: _Push, mutation: Mutation) -> dict:
     if mutation.id <= client.last_mutation_id:
         return {"id": mutation.id, "status": "duplicate"}
     client.last_mutation_id = mutation.id
-    before = dict(push.before)
     try:
         with transaction.atomic():  # a rejected mutation leaves nothing behind
             result = _apply(push, mutation)
         push.log.keep()
     except _Rejected as rejected:
         push.log.drop()
-        push.before = before
         result = _rejection(rejected.code, rejected.errors)
     return {"id": mutation.id, **result}
 
@@ -126,7 +133,7 @@ def _apply_group(push: _Push, members: list[Mutation]) -> list[dict]:
     its result, and every other member (but duplicates) is `rejected` with `group_failed`."""
     client = push.client
     results = []
-    mark, before = push.log.mark(), dict(push.before)
+    mark, changes_mark = push.log.mark(), push.mark()
     try:
         with transaction.atomic():
             for mutation in members:
@@ -135,7 +142,7 @@ def _apply_group(push: _Push, members: list[Mutation]) -> list[dict]:
                     raise _GroupFailed
     except _GroupFailed:
         push.log.forget_since(mark)
-        push.before = before
+        push.forget_since(changes_mark)
         failed = results[-1]
         if failed["status"] == "conflict" and failed.get("record"):  # as the server holds it after the rollback
             collection = registry.get(members[len(results) - 1].collection)
@@ -279,8 +286,9 @@ def _upsert(push: _Push, collection: Collection, instance, pk, mutation: Mutatio
             return _conflict(collection, instance.pk)
         data, conflicts = _merge(serializer_class(context=context), collection, instance, mutation)
     if data:
-        push.changed(collection, instance.pk, instance.version)
+        version = instance.version  # the row's before this write (triggers give it the next one)
         _save(serializer_class(instance, data=data, partial=True, context=context), {})
+        push.changed(collection, instance.pk, version)
         log.record(instance, "changed", sorted(data))
     if conflicts:
         return _conflict(collection, instance.pk, conflicts)

@@ -367,6 +367,11 @@ export class Catalogue extends EventTarget {
     return this.#replica.all(collection);
   }
 
+  /** @returns {object|undefined} a record of a collection as shown here (local changes included) */
+  record(collection, id) {
+    return this.#replica.get(collection, id);
+  }
+
   /** @returns {object|undefined} a record as the server last sent it, local changes left out */
   serverRecord(collection, id) {
     return this.#replica.serverRecord(collection, id);

@@ -67,7 +67,7 @@ export function describeChange(catalogue, { collection, op, recordId, data = {},
     return `${name}: ${fields.join(', ')}`;
   }
   if (collection === 'orders') {
-    const order = catalogue.records('orders').find((o) => o.id === recordId) ?? catalogue.serverRecord('orders', recordId);
+    const order = catalogue.record('orders', recordId) ?? catalogue.serverRecord('orders', recordId);
     const whose = order?.customer || data.customer ? ` for ${data.customer || order.customer}` : '';
     if (op === 'delete') return `Discarded the order${whose}`;
     if (data.status === 'submitted') return `Submitted the order${whose}`;
@@ -75,7 +75,7 @@ export function describeChange(catalogue, { collection, op, recordId, data = {},
     return catalogue.serverRecord('orders', recordId) ? `Changed the order${whose}` : `Started an order${whose}`;
   }
   if (collection === 'order_lines') {
-    const line = catalogue.records('order_lines').find((l) => l.id === recordId) ?? catalogue.serverRecord('order_lines', recordId);
+    const line = catalogue.record('order_lines', recordId) ?? catalogue.serverRecord('order_lines', recordId);
     const name = catalogue.product(data.product_id ?? line?.product_id)?.name ?? 'a product';
     if (op === 'delete') return `Removed ${name} from an order`;
     return data.product_id ? `Added ${data.quantity} × ${name} to an order` : `${name}: quantity ${data.quantity}`;

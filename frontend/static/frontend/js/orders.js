@@ -174,7 +174,7 @@ function reasonsOf(catalogue, r) {
   if (Array.isArray(lines)) reasons.push(...lines);
   else if (lines) {
     for (const [lineId, errors] of Object.entries(lines)) {
-      const line = catalogue.records(LINES).find((l) => l.id === lineId);
+      const line = catalogue.record(LINES, lineId);
       const name = catalogue.product(line?.product_id)?.name ?? 'A product';
       reasons.push(`${name}: ${Object.values(errors).flat().join(' ')}`);
     }
