@@ -4,9 +4,10 @@ import uuid
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, router, transaction
 
 from syncapi.models import SyncedModel
+from syncapi.versioning import lock_versions
 
 # Stock is what is on hand, shown to sales reps: a backorder is not negative stock.
 NEGATIVE_STOCK = "Stock on hand cannot be negative."
@@ -136,5 +137,10 @@ class OrderLine(SyncedModel):
         return f"{self.quantity} × {self.product or 'a product no longer sold'}"
 
     def save(self, *args, **kwargs):
-        self.owner_id = self.order.owner_id
-        super().save(*args, **kwargs)
+        """Save with the owner stored on the order, read under the writers' lock: an order object
+        read earlier may be out of date, and a reassignment cannot commit between read and write."""
+        using = kwargs.get("using") or router.db_for_write(OrderLine, instance=self)
+        with transaction.atomic(using=using):
+            lock_versions(using)
+            self.owner_id = Order.objects.using(using).values_list("owner_id", flat=True).get(pk=self.order_id)
+            super().save(*args, **kwargs)
