@@ -25,7 +25,7 @@ from bench.common import DATABASES, ROOT, Result, digits_for, machine, print_res
 
 # In report order.
 MODULES = ("pwa_sync", "phone_link", "first_downloads", "list_order", "pull_throughput", "push", "load", "open_apps",
-           "product_import")  # fmt: skip
+           "product_import", "pictures")  # fmt: skip
 
 
 def collect(names: list[str], quick: bool, dbs: tuple[str, ...]) -> list[Result]:

@@ -126,10 +126,14 @@ def database(db: str, name: str) -> Iterator[str]:
             admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
 
 
+# Uploads and the demo pictures' renditions of every benchmark: named by content, so shared safely.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "bench-offline-sync-media"
+
+
 def django_env(url: str, **extra: str) -> dict:
     """Environment of a production-like Django process (DEBUG off) on `url`."""
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "false", "SECRET_KEY": "bench",
-            "DATABASE_URL": url, **extra}  # fmt: skip
+            "DATABASE_URL": url, "MEDIA_ROOT": str(MEDIA_ROOT), **extra}  # fmt: skip
 
 
 def manage(env: dict, *args: str) -> None:

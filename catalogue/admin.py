@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
@@ -12,6 +14,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from catalogue.images import image_check
 from catalogue.models import Category, Favourite, Order, OrderLine, Product
 from catalogue.resources import ProductResource, first_problem
 from catalogue.services import orders_decide, products_change_prices, products_set_active
@@ -80,6 +83,46 @@ class StockFilter(admin.SimpleListFilter):
         return queryset
 
 
+class HasImageFilter(admin.SimpleListFilter):
+    title = "picture"
+    parameter_name = "picture"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has a picture"), ("no", "No picture")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(image_detail="")
+        if self.value() == "no":
+            return queryset.filter(image_detail="")
+        return queryset
+
+
+class PictureField(forms.ImageField):
+    """An upload checked by its content (catalogue.images) before Pillow decodes it, and named by its
+    real format, never by the name it came with."""
+
+    widget = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"})
+
+    def to_python(self, data):
+        if isinstance(data, UploadedFile):
+            extension = image_check(data)
+            data.name = f"{data.name.rsplit('.', 1)[0][:80]}.{extension}"
+        return super().to_python(data)
+
+
+class ProductAdminForm(forms.ModelForm):
+    image = PictureField(required=False)
+
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "description", "price", "currency", "stock", "category", "image", "is_active"]
+
+
+def _rendition_url(name: str) -> str:
+    return settings.PRODUCT_IMAGES_URL + name
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "parent", "position"]
@@ -93,13 +136,14 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Product)
 class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
     # No currency column: the filter says which there are, and 80 px more would not fit 1280 px.
-    list_display = ["sku", "short_name", "category", "price", "stock", "is_active", "updated"]
+    form = ProductAdminForm
+    list_display = ["thumbnail", "sku", "short_name", "category", "price", "stock", "is_active", "updated"]
     list_display_links = ["sku", "short_name"]
     list_editable = ["price", "stock"]
-    list_filter = ["is_active", StockFilter, "currency", CategoryTreeFilter]
+    list_filter = ["is_active", StockFilter, HasImageFilter, "currency", CategoryTreeFilter]
     search_fields = ["sku", "name"]
     autocomplete_fields = ["category"]
-    readonly_fields = ["version", "updated_at"]
+    readonly_fields = ["picture", "version", "updated_at"]
     list_select_related = ["category"]
     list_per_page = 50
     show_full_result_count = False  # counting 100k rows on every page is wasted work
@@ -146,6 +190,30 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["catalogue/admin.css"]}
+        js = ["catalogue/image-preview.js"]
+
+    @admin.display(description="")
+    def thumbnail(self, product):
+        if not product.image_thumbnail:
+            return format_html('<span class="no-thumbnail" title="{}"></span>', "No picture")
+        return format_html(
+            '<img class="thumbnail" src="{}" alt="" width="32" height="32" loading="lazy">',
+            _rendition_url(product.image_thumbnail),
+        )
+
+    @admin.display(description="as devices show it")
+    def picture(self, product):
+        """The detail image devices get (made from the upload), at its size in pixels."""
+        if not product.image_detail:
+            return "No picture yet: upload one above."
+        return format_html(
+            '<img class="picture-preview" src="{}" alt="" width="{}" height="{}"><br>{} × {} px',
+            _rendition_url(product.image_detail),
+            product.image_width,
+            product.image_height,
+            product.image_width,
+            product.image_height,
+        )
 
     def changelist_view(self, request, extra_context=None):
         """The list without the admin's navigation sidebar: at 1280 px its 300 px are the columns' room."""

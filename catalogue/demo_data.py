@@ -5,6 +5,8 @@ same category tree, ids, SKUs, names, prices and stock. Versions are not set
 here: the database triggers assign them (see `syncapi.versioning`).
 """
 
+import hashlib
+import io
 import math
 import random
 import uuid
@@ -13,8 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
+from catalogue import demo_images
+from catalogue.demo_images import VARIANTS
+from catalogue.images import Renditions, renditions_make
 from catalogue.models import Category, Product
 from syncapi.versioning import lock_versions
 
@@ -423,12 +430,41 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+# Drawn pictures of this process by (subcategory code, variant): the upload's name and its renditions.
+_pictures: dict[tuple[str, int], tuple[str, Renditions]] = {}
+
+
+def demo_picture(sub_code: str, variant: int) -> tuple[str, Renditions]:
+    """A subcategory's picture (catalogue.demo_images), stored as an upload would be, with its renditions.
+
+    Every file is named by its content, so drawing again after a change of the
+    drawings never reuses a name, and two processes write the same bytes.
+    """
+    key = (sub_code, variant)
+    if key not in _pictures:
+        buffer = io.BytesIO()
+        demo_images.draw(sub_code, variant).save(buffer, "PNG", compress_level=1)
+        name = f"products/demo/{hashlib.sha256(buffer.getvalue()).hexdigest()[:32]}.png"
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(buffer.getvalue()))
+        _pictures[key] = (name, renditions_make(buffer))
+    return _pictures[key]
+
+
+def _picture(product: Product, share: int) -> None:
+    """Give `share` percent of products a picture of their subcategory (chosen by id, not by the rng)."""
+    if product.id.int % 100 >= share:
+        return
+    product.image, product.renditions = demo_picture(product.sku.split("-")[1], product.id.int // 100 % VARIANTS)
+
+
 @transaction.atomic
-def catalogue_seed(*, products: int, categories: int, seed: int) -> tuple[int, int]:
+def catalogue_seed(*, products: int, categories: int, seed: int, pictures: int = 0) -> tuple[int, int]:
     """Insert a demo catalogue; returns (categories, products) created.
 
-    Same seed, same rows (ids, SKUs, names, prices, stock, tree). Versions come
-    from the database triggers, as for any other write.
+    Same seed, same rows (ids, SKUs, names, prices, stock, tree, pictures).
+    `pictures` percent of the products get a drawn picture. Versions come from
+    the database triggers, as for any other write.
     """
     lock_versions()
     rng = random.Random(seed)
@@ -437,6 +473,8 @@ def catalogue_seed(*, products: int, categories: int, seed: int) -> tuple[int, i
         Category.objects.bulk_create(level, batch_size=BATCH_SIZE)
     created = 0
     for batch in _batches(product_rows(rng, products, leaves), BATCH_SIZE):
+        for product in batch:
+            _picture(product, pictures)
         Product.objects.bulk_create(batch, batch_size=BATCH_SIZE)
         created += len(batch)
     return sum(len(level) for level in levels), created

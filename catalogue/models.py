@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models, router, transaction
 
+from catalogue.images import Renditions, renditions_make
 from syncapi.models import SyncedModel
 from syncapi.versioning import lock_versions
 
@@ -36,7 +37,12 @@ class Product(SyncedModel):
     currency = models.CharField(max_length=3, default="EUR")
     stock = models.IntegerField(default=0, validators=[MinValueValidator(0, message=NEGATIVE_STOCK)])
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
+    # The upload as sent; devices get its renditions (catalogue.images), made when it is uploaded.
     image = models.ImageField(upload_to="products/", blank=True)
+    image_thumbnail = models.CharField(max_length=64, blank=True, editable=False, default="", db_default="")
+    image_detail = models.CharField(max_length=64, blank=True, editable=False, default="", db_default="")
+    image_width = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     is_active = models.BooleanField("active", default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,6 +55,25 @@ class Product(SyncedModel):
 
     def __str__(self):
         return f"{self.name} ({self.sku})"
+
+    def save(self, *args, **kwargs):
+        """Save; a newly uploaded picture gets its renditions first, a removed one loses them."""
+        if self.image and not self.image._committed:
+            self.renditions = renditions_make(self.image.file)
+        elif not self.image:
+            self.renditions = None
+        super().save(*args, **kwargs)
+
+    @property
+    def renditions(self) -> Renditions | None:
+        if not self.image_detail:
+            return None
+        return Renditions(self.image_thumbnail, self.image_detail, self.image_width, self.image_height)
+
+    @renditions.setter
+    def renditions(self, value: Renditions | None) -> None:
+        self.image_thumbnail, self.image_detail = (value.thumbnail, value.detail) if value else ("", "")
+        self.image_width, self.image_height = (value.width, value.height) if value else (None, None)
 
 
 class Favourite(SyncedModel):

@@ -13,12 +13,14 @@ from catalogue.serializers import (
 )
 from syncapi.registry import register, register_unit
 
-# Images are served from MEDIA_URL; products without one have image_url null.
-_IMAGE_URL = Case(
-    When(image="", then=Value(None)),
-    default=Concat(Value("/" + settings.MEDIA_URL.lstrip("/")), "image"),
-    output_field=CharField(),
-)
+
+def _image_url(column: str) -> Case:
+    """A rendition's URL (catalogue.images), null for a product without a picture."""
+    return Case(
+        When(**{column: ""}, then=Value(None)),
+        default=Concat(Value(settings.PRODUCT_IMAGES_URL), column),
+        output_field=CharField(),
+    )
 
 
 def _columns(*names: str) -> dict[str, str]:
@@ -42,11 +44,15 @@ register(
         "currency": "currency",
         "stock": "stock",
         "category_id": "category_id",
-        "image_url": _IMAGE_URL,
+        "image_url": _image_url("image_detail"),
+        "thumbnail_url": _image_url("image_thumbnail"),
+        "image_width": "image_width",
+        "image_height": "image_height",
         "updated_at": "updated_at",
     },
     visible=Q(is_active=True),
     order=("name", "sku"),  # the app's list order
+    image_fields=("thumbnail_url", "image_url"),  # the list's picture first (docs/images.md)
     writable="staff",
     conflict_policy="merge",
     write_serializer=ProductWriteSerializer,
@@ -60,6 +66,7 @@ register(
     writable="owner",
     conflict_policy="client_wins",
     write_serializer=FavouriteWriteSerializer,
+    keeps_images_of=("product_id", "products"),
 )
 # A user's orders (docs/orders.md). A stale device never overwrites a submission or a staff
 # decision (server_wins); lines carry their order's owner, so they leave a user's view with it.

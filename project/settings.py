@@ -6,6 +6,7 @@ sets DEBUG=true for local development.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
@@ -146,12 +147,40 @@ def _shared_files(location: str, local_dir: str) -> dict:
     }
 
 
+# Where devices fetch product pictures' renditions: this server (catalogue.views.product_image, with a
+# one-year immutable lifetime) by default; a CDN in front of object storage when PRODUCT_IMAGES_S3_BUCKET
+# and PRODUCT_IMAGES_URL are set (the objects are written public, with the same Cache-Control).
+PRODUCT_IMAGES_URL = os.environ.get("PRODUCT_IMAGES_URL", "/" + MEDIA_URL + "images/")
+IMMUTABLE = "public, max-age=31536000, immutable"
+_IMAGES_ORIGIN = [f"{_url.scheme}://{_url.netloc}" for _url in [urlsplit(PRODUCT_IMAGES_URL)] if _url.netloc]
+
+
+def _product_images() -> dict:
+    if not os.environ.get("PRODUCT_IMAGES_S3_BUCKET"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(MEDIA_ROOT / "images"), "base_url": PRODUCT_IMAGES_URL}}  # fmt: skip
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["PRODUCT_IMAGES_S3_BUCKET"],
+            "endpoint_url": os.environ.get("SYNC_SNAPSHOT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("SYNC_SNAPSHOT_S3_REGION") or None,
+            "location": "product-images",
+            "default_acl": "public-read",
+            "querystring_auth": False,
+            "object_parameters": {"CacheControl": IMMUTABLE, "ContentType": "image/webp"},
+        },
+    }
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Snapshot part files (syncapi.snapshots).
     "sync-snapshots": _shared_files(
         "sync-snapshots", os.environ.get("SYNC_SNAPSHOT_DIR", str(BASE_DIR / "var" / "snapshots"))
     ),
+    # Product pictures' renditions (catalogue.images): content-addressed, immutable, public.
+    "product-images": _product_images(),
     # An admin import's uploaded file between preview and confirm, which may reach another server.
     "import_export": _shared_files("import-export", str(BASE_DIR / "var" / "import-export")),
     "staticfiles": {
@@ -193,8 +222,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "connect-src": [SELF],
+        # Product pictures may come from a CDN (PRODUCT_IMAGES_URL); the worker fetches them to keep offline.
+        "img-src": [SELF, "data:", *_IMAGES_ORIGIN],
+        "connect-src": [SELF, *_IMAGES_ORIGIN],
         "worker-src": [SELF],
         "manifest-src": [SELF],
         "font-src": [SELF],

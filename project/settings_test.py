@@ -2,11 +2,12 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
 from project.settings import *  # noqa: E402,F403
-from project.settings import CACHES, DATABASES, REST_FRAMEWORK, STORAGES, SYNCAPI  # noqa: E402
+from project.settings import CACHES, DATABASES, PRODUCT_IMAGES_URL, REST_FRAMEWORK, STORAGES, SYNCAPI  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -25,6 +26,12 @@ WHITENOISE_USE_FINDERS = True
 STORAGES["sync-snapshots"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": os.path.join(tempfile.gettempdir(), f"test-offline-sync-snapshots-{os.getpid()}")},
+}
+# Uploads and product pictures' renditions of this test process (tests.conftest removes them at the end).
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"test-offline-sync-media-{os.getpid()}"
+STORAGES["product-images"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(MEDIA_ROOT / "images"), "base_url": PRODUCT_IMAGES_URL},
 }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

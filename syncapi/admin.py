@@ -31,6 +31,7 @@ class SyncConfigurationAdmin(admin.ModelAdmin):
             },
         ),
         ("Data", {"fields": ["page_size", "schema_version"]}),
+        ("Offline pictures", {"fields": ["offline_images", "offline_images_mb"]}),
     ]
 
     def changelist_view(self, request, extra_context=None):

@@ -151,6 +151,25 @@ class SyncConfiguration(models.Model):
         validators=[MinValueValidator(5)],
         help_text="While an app is open, visible and online, it checks for changes this often. Empty: it does not.",
     )
+
+    class OfflineImages(models.TextChoices):
+        NONE = "none", "None: pictures need the network"
+        VIEWED = "viewed", "Viewed: the pictures a user has seen"
+        FAVOURITES = "favourites", "Favourites: those seen, and the user's favourites' (fetched ahead)"
+        ALL = "all", "All: every list picture, fetched ahead within the budget, on a connection that allows it"
+
+    offline_images = models.CharField(
+        max_length=10,
+        choices=OfflineImages.choices,
+        default=OfflineImages.VIEWED,
+        help_text="Which product pictures devices keep for use offline.",
+    )
+    offline_images_mb = models.PositiveIntegerField(
+        "offline pictures budget (MB)",
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(2000)],
+        help_text="What a device may store for pictures; the least recently used go first beyond it.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

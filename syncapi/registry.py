@@ -39,6 +39,12 @@ class Collection:
     # Wire field names: the list order a client shows, published in the configuration; a
     # snapshot's records come in it (each field as lower-cased text, then the id).
     order: Sequence[str] = ()
+    # Wire fields holding picture URLs a client may keep offline (docs/protocol-notes.md); the first
+    # is the one it fetches ahead of use when told to keep all pictures (a list's thumbnail).
+    image_fields: Sequence[str] = ()
+    # (wire field, collection): each record keeps the pictures of the record that field points to, fetched
+    # ahead of use when the configuration's offline_images is "favourites" (a favourite, its product).
+    keeps_images_of: tuple[str, str] | None = None
 
     @property
     def is_user_scoped(self) -> bool:
@@ -65,6 +71,11 @@ class Collection:
         }
         if self.order:
             described["order"] = list(self.order)
+        if self.image_fields:
+            described["image_fields"] = list(self.image_fields)
+        if self.keeps_images_of:
+            field, collection = self.keeps_images_of
+            described["keeps_images_of"] = {"field": field, "collection": collection}
         return described
 
 
@@ -97,6 +108,9 @@ class SyncRegistry:
         return list(self._collections.values())
 
     def units(self) -> dict[str, list[str]]:
+        for c in self._collections.values():
+            if c.keeps_images_of and c.keeps_images_of[1] not in self._collections:
+                raise ImproperlyConfigured(f"Sync collection {c.name!r} keeps images of an unknown collection.")
         for unit, names in self._units.items():
             unknown = [n for n in names if n not in self._collections]
             if unknown:
@@ -130,11 +144,15 @@ def _validate(c: Collection) -> None:
     for wire, attname in c.fields.items():
         if isinstance(attname, str) and attname not in attnames:
             raise ImproperlyConfigured(f"{where}: field {wire!r} maps to {attname!r}, not a column of the model.")
-    if isinstance(c.order, str) or not all(isinstance(field, str) for field in c.order):
-        raise ImproperlyConfigured(f"{where}: order must be a sequence of wire field names.")
-    unknown = [field for field in c.order if field not in c.fields]
-    if unknown:
-        raise ImproperlyConfigured(f"{where}: order names {unknown}, not fields of the collection.")
+    for option in ("order", "image_fields"):
+        names = getattr(c, option)
+        if isinstance(names, str) or not all(isinstance(field, str) for field in names):
+            raise ImproperlyConfigured(f"{where}: {option} must be a sequence of wire field names.")
+        unknown = [field for field in names if field not in c.fields]
+        if unknown:
+            raise ImproperlyConfigured(f"{where}: {option} names {unknown}, not fields of the collection.")
+    if c.keeps_images_of is not None and (len(c.keeps_images_of) != 2 or c.keeps_images_of[0] not in c.fields):
+        raise ImproperlyConfigured(f"{where}: keeps_images_of is (one of its wire fields, a collection's name).")
     if c.owner_field:
         try:
             c.model._meta.get_field(c.owner_field)

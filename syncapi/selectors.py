@@ -171,6 +171,8 @@ def config_get() -> dict:
         "periodic_sync_minutes": config.periodic_sync_minutes,
         "page_size": config.page_size,
         "foreground_refresh_seconds": config.foreground_refresh_seconds,
+        "offline_images": config.offline_images,
+        "offline_images_mb": config.offline_images_mb,
         "units": registry.units(),
         "collections": {c.name: c.describe() for c in registry.collections()},
     }

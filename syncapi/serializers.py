@@ -139,6 +139,11 @@ class PushResponseSerializer(serializers.Serializer):
     results = MutationResultSerializer(many=True)
 
 
+class KeepsImagesSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    collection = serializers.CharField()
+
+
 class CollectionInfoSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=["global", "user"])
     writable = serializers.ChoiceField(choices=["none", "staff", "owner"])
@@ -148,6 +153,17 @@ class CollectionInfoSerializer(serializers.Serializer):
         child=serializers.CharField(),
         required=False,
         help_text="The list order: these fields as lower-cased text, then the id. A snapshot's records come in it.",
+    )
+    image_fields = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="An extension: fields holding picture URLs a client may keep offline; the first is fetched ahead "
+        "when offline_images is `all`.",
+    )
+    keeps_images_of = KeepsImagesSerializer(
+        required=False,
+        help_text="An extension: each record keeps the pictures of the record `field` names in `collection`, fetched "
+        "ahead when offline_images is `favourites`.",
     )
 
 
@@ -164,6 +180,11 @@ class ConfigSerializer(serializers.Serializer):
     foreground_refresh_seconds = serializers.IntegerField(
         allow_null=True, help_text="An extension: how often an open, visible app asks `changed/`; null: never."
     )
+    offline_images = serializers.ChoiceField(
+        choices=["none", "viewed", "favourites", "all"],
+        help_text="An extension: which pictures a client keeps offline (docs/protocol-notes.md).",
+    )
+    offline_images_mb = serializers.IntegerField(help_text="An extension: the client's budget for pictures, in MB.")
     units = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     collections = serializers.DictField(child=CollectionInfoSerializer())
 

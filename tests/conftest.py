@@ -46,6 +46,15 @@ def _clear_cache():
         shutil.rmtree(storage.location, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_removed():
+    """This process's uploads and renditions go when the session ends (project/settings_test.py)."""
+    yield
+    from django.conf import settings
+
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
 def build_snapshots(*, force: bool = False) -> list:
     """Build the due snapshots now, as `manage.py build_snapshots` does (and `make run`)."""
     built = snapshots_refresh(force=force)

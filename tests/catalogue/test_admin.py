@@ -151,6 +151,8 @@ def test_sync_configuration_saves_unchecked_sync_on_online(admin_client):
             "foreground_refresh_seconds": "45",
             "page_size": "1000",
             "schema_version": "1",
+            "offline_images": "favourites",
+            "offline_images_mb": "120",
             "_save": "Save",
         },
     )
@@ -160,6 +162,7 @@ def test_sync_configuration_saves_unchecked_sync_on_online(admin_client):
     assert config.sync_on_online is False
     assert (config.sync_on_login, config.sync_on_resume, config.retry_on_error) == (True, True, True)
     assert config.foreground_refresh_seconds == 45
+    assert (config.offline_images, config.offline_images_mb) == ("favourites", 120)
 
 
 def test_record_alias_admin_lists_aliases_read_only(admin_client, admin_user):

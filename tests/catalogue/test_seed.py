@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from catalogue import demo_images, images
 from catalogue.demo_data import DEPARTMENTS
 from catalogue.models import Category, Product
 from tests.conftest import make_product
@@ -164,3 +165,41 @@ def test_clear_replaces_the_catalogue():
     assert Category.objects.count() == 12
     assert not Product.objects.filter(sku="HAND-MADE-1").exists()
     assert "Deleted 10 categories and 101 products." in output
+
+
+def pictures() -> dict[str, tuple]:
+    fields = ["image", "image_thumbnail", "image_detail", "image_width", "image_height"]
+    return {row[0]: row[1:] for row in Product.objects.exclude(image_detail="").values_list("sku", *fields)}
+
+
+def test_most_products_get_a_picture_of_their_subcategory_drawn_the_same_for_the_same_seed():
+    seed(products=300, categories=25, seed=4)
+    first = pictures()
+    empty_catalogue()
+    seed(products=300, categories=25, seed=4)
+
+    assert pictures() == first
+    assert 0.8 * 300 < len(first) < 300  # 90% by default: a real shop has products without one
+    storage = images.image_storage()
+    for _, thumbnail, detail, width, height in first.values():
+        assert storage.exists(thumbnail)
+        assert storage.exists(detail)
+        assert (width, height) == (640, 640)
+    # A subcategory has 8 drawings, shared by its products under the same URLs.
+    by_sub = {}
+    for sku, (_, _, detail, _, _) in first.items():
+        by_sub.setdefault(sku.split("-")[1], set()).add(detail)
+    assert all(1 <= len(details) <= demo_images.VARIANTS for details in by_sub.values())
+    assert len({detail for details in by_sub.values() for detail in details}) > len(by_sub)
+
+
+def test_pictures_can_be_left_out():
+    seed(products=50, pictures=0)
+
+    assert not Product.objects.exclude(image_detail="").exists()
+    assert not Product.objects.exclude(image="").exists()
+
+
+def test_a_picture_share_beyond_100_percent_is_refused():
+    with pytest.raises(CommandError, match="--pictures"):
+        call_command("seed_catalogue", "--products", "5", "--pictures", "101")

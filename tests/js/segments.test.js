@@ -39,7 +39,9 @@ test('applying changes names the ids whose earlier record left', () => {
   assert.equal(applyChanges(records, { upserts: [{ id: 'c', version: 2 }], deletes: ['gone-already'] }), null);
   const gone = applyChanges(records, { upserts: [{ id: 'a', version: 3 }, { id: 'd', version: 3 }], deletes: ['b', 'd'] });
 
-  assert.deepEqual([...gone].sort(), ['a', 'b', 'd']);
+  assert.deepEqual([...gone.keys()].sort(), ['a', 'b', 'd']);
+  assert.deepEqual(gone.get('a'), { id: 'a', version: 1 }); // the record that left, not its successor
+  assert.deepEqual(gone.get('b'), { id: 'b', version: 1 });
   assert.deepEqual([...records.keys()].sort(), ['a', 'c']);
   assert.equal(records.get('a').version, 3);
 });

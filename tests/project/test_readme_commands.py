@@ -30,8 +30,10 @@ def make_run_commands() -> list[str]:
 
 @pytest.fixture
 def shell(tmp_path):
-    """Runs a command line as a user types it: a fresh shell, this checkout, no settings in the environment."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    """Runs a command line as a user types it: a fresh shell, this checkout, no settings in the environment
+    but where its database and uploads go."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "MEDIA_ROOT": str(tmp_path / "media")}  # fmt: skip
 
     def run(line: str, **extra: str) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -124,6 +124,15 @@ def test_config_publishes_the_list_order_a_collection_is_registered_with(api):
     assert "order" not in collections["favourites"]
 
 
+def test_config_says_which_pictures_to_keep_offline_and_where_they_are(api):
+    config = get_config(api)
+
+    assert (config["offline_images"], config["offline_images_mb"]) == ("viewed", 50)  # the defaults
+    assert config["collections"]["products"]["image_fields"] == ["thumbnail_url", "image_url"]
+    assert config["collections"]["favourites"]["keeps_images_of"] == {"field": "product_id", "collection": "products"}
+    assert "image_fields" not in config["collections"]["orders"]
+
+
 def test_config_tells_open_apps_how_often_to_check_for_changes(api):
     assert get_config(api)["foreground_refresh_seconds"] == 30  # the default
 
@@ -145,6 +154,7 @@ def test_config_is_readable_with_a_token(user_api):
         {"schema_version": 2},
         {"page_size": 250},
         {"foreground_refresh_seconds": 10},
+        {"offline_images": "all", "offline_images_mb": 200},
     ],
     ids=[
         "offline-start",
@@ -154,6 +164,7 @@ def test_config_is_readable_with_a_token(user_api):
         "schema-version",
         "page-size",
         "foreground-refresh",
+        "offline-images",
     ],  # fmt: skip
 )
 def test_config_reflects_the_stored_configuration(api, changes):

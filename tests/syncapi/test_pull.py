@@ -18,7 +18,10 @@ from tests.conftest import make_product
 pytestmark = pytest.mark.django_db
 
 PAGE_FIELDS = {"collection", "upserts", "deletes", "cursor", "has_more", "reset"}
-PRODUCT_FIELDS = {"sku", "name", "description", "price", "currency", "stock", "category_id", "image_url", "updated_at"}
+PRODUCT_FIELDS = {
+    *("sku", "name", "description", "price", "currency", "stock", "category_id", "updated_at"),
+    *("image_url", "thumbnail_url", "image_width", "image_height"),
+}
 CATEGORY_FIELDS = {"name", "parent_id", "position"}
 FAVOURITE_FIELDS = {"product_id", "created_at"}
 
@@ -106,7 +109,14 @@ def test_pull_page_has_every_protocol_field(api, product):
 
 
 def test_pull_products_records_carry_protocol_fields(api, category):
-    with_all = make_product(category, price=Decimal("12.50"), description="A hammer", stock=7, image="products/h.jpg")
+    renditions = {
+        "image": "products/h.jpg",
+        "image_detail": "d" * 32 + ".webp",
+        "image_thumbnail": "t" * 32 + ".webp",
+        "image_width": 640,
+        "image_height": 427,
+    }
+    with_all = make_product(category, price=Decimal("12.50"), description="A hammer", stock=7, **renditions)
     bare = make_product(None, price=Decimal("9.9"), stock=0)
 
     records = {r["id"]: r for r in pull(api, "products")["upserts"]}
@@ -125,13 +135,14 @@ def test_pull_products_records_carry_protocol_fields(api, category):
     assert full["stock"] == 7
     assert type(full["stock"]) is int
     assert full["category_id"] == str(category.id)
-    assert isinstance(full["image_url"], str)
-    assert full["image_url"].endswith("products/h.jpg")
+    assert full["image_url"] == "/media/images/" + "d" * 32 + ".webp"
+    assert full["thumbnail_url"] == "/media/images/" + "t" * 32 + ".webp"
+    assert (full["image_width"], full["image_height"]) == (640, 427)
     assert full["version"] == version_of(with_all)
     empty = records[str(bare.id)]
     assert empty["price"] == "9.90"
     assert empty["category_id"] is None
-    assert empty["image_url"] is None
+    assert (empty["image_url"], empty["thumbnail_url"], empty["image_width"], empty["image_height"]) == (None,) * 4
 
 
 def test_pull_categories_records_carry_protocol_fields(api):

@@ -40,6 +40,9 @@ WRITABLE = {"writable": "owner", "conflict_policy": "client_wins", "write_serial
         ("things", Product, {"fields": {"name": "name"}, "order": [len]}, "order must be a sequence of wire field"),
         ("things", Product, {"fields": {"name": "name"}, "order": ["title"]}, r"order names \['title'\], not fields"),
         ("things", Favourite, {**FAVOURITES, "owner_field": "owner"}, "owner_field 'owner' does not exist"),
+        ("things", Product, {"fields": {"name": "name"}, "image_fields": ["photo"]}, r"image_fields names \['photo'\]"),
+        ("things", Product, {"fields": {"name": "name"}, "image_fields": "name"}, "image_fields must be a sequence"),
+        ("things", Favourite, {**FAVOURITES, "keeps_images_of": ("product", "products")}, "keeps_images_of is"),
     ],
 )
 def test_a_mistake_in_a_registration_is_refused_with_its_reason(name, model, options, message):
@@ -54,6 +57,14 @@ def test_a_correct_registration_is_accepted_with_an_expression_field():
 
     assert collection.name == "things"
     assert not collection.is_user_scoped
+
+
+def test_keeping_the_images_of_an_unknown_collection_is_refused():
+    registry = SyncRegistry()
+    registry.register("things", Favourite, **FAVOURITES, keeps_images_of=("product_id", "products"))
+
+    with pytest.raises(ImproperlyConfigured, match="'things' keeps images of an unknown collection"):
+        registry.units()
 
 
 def test_a_name_registered_twice_is_refused():

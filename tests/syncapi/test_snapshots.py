@@ -183,9 +183,9 @@ def _new_field(monkeypatch):
 
 
 def _new_media_url(monkeypatch):
-    """What a deploy that changes MEDIA_URL does to the registration's computed `image_url`."""
+    """What a deploy that changes PRODUCT_IMAGES_URL does to the registration's computed `image_url`."""
     products = registry.get("products")
-    url = Concat(Value("/cdn/media/"), "image", output_field=CharField())
+    url = Concat(Value("/cdn/media/images/"), "image_detail", output_field=CharField())
     fields = {**products.fields, "image_url": url}
     monkeypatch.setitem(registry._collections, "products", dataclasses.replace(products, fields=fields))
 

@@ -14,20 +14,30 @@ def _count(value: str) -> int:
     return number
 
 
+def _percent(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 100:
+        raise ValueError(value)
+    return number
+
+
 class Command(BaseCommand):
     help = "Fill the catalogue with demo categories and products (deterministic for a given --seed)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--products", type=_count, default=1000, help="Products to create (default 1000).")
+        parser.add_argument("--products", type=_count, default=5000, help="Products to create (default 5000).")
         parser.add_argument("--categories", type=_count, default=40, help="Categories to create (default 40).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed: same seed, same catalogue (default 1).")
+        parser.add_argument(
+            "--pictures", type=_percent, default=90, help="Percent of products with a drawn picture (default 90)."
+        )
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--if-empty", action="store_true", help="Do nothing if the catalogue already has products.")
         group.add_argument(
             "--clear", action="store_true", help="Delete all products and categories first (clients get deletes)."
         )
 
-    def handle(self, *args, products, categories, seed, if_empty, clear, **options):
+    def handle(self, *args, products, categories, seed, pictures, if_empty, clear, **options):
         if if_empty and Product.objects.exists():
             self.stdout.write("Catalogue already has products; nothing seeded (--if-empty).")
             return
@@ -36,7 +46,9 @@ class Command(BaseCommand):
             deleted_categories, deleted_products = catalogue_clear()
             self.stdout.write(f"Deleted {deleted_categories} categories and {deleted_products} products.")
         try:
-            created_categories, created_products = catalogue_seed(products=products, categories=categories, seed=seed)
+            created_categories, created_products = catalogue_seed(
+                products=products, categories=categories, seed=seed, pictures=pictures
+            )
         except IntegrityError as exc:
             raise CommandError(
                 f"Seed {seed} collides with rows already in the catalogue ({exc}). "

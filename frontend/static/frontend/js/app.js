@@ -31,6 +31,7 @@ const REFRESH_INTERVAL_MS = 250;
 const { offlineDataSync, syncEvents, triggerOfflineDataSync } = sync;
 const replica = new sync.Replica();
 const catalogue = new Catalogue(replica);
+const offlinePictures = new sync.OfflinePictures(replica);
 const changeStatus = new ChangeStatus();
 /** Whether someone is signed in (orders are theirs: the order chip shows then). */
 let signedIn = false;
@@ -45,6 +46,7 @@ window.offlineSync = {
   session: { login: sync.login, logout: sync.logout },
   changes,
   orders,
+  pictures: { keep: () => offlinePictures.keep(), usage: sync.offlinePictureUsage },
 };
 
 // --- views that exist from the start (they must hear events fired while loading) ----------
@@ -153,6 +155,8 @@ changeStatus.addEventListener('change', () => {
 // The replica reads each page a sync stores as it comes (the list is re-rendered at most once
 // per interval, see start()); after a sync, it reads the outbox as the push left it.
 const refreshSoon = throttle(() => replica.refresh().catch(reportError), REFRESH_INTERVAL_MS);
+/** After a sync, once the replica holds what it brought: the pictures kept ahead, as configured. */
+const keepPictures = () => replica.refresh().then(() => offlinePictures.keep()).catch(reportError);
 
 let productList = null;
 let categories = null;
@@ -167,6 +171,7 @@ syncEvents.addEventListener('synccomplete', async () => {
   notices.clearError();
   refreshSoon();
   productList?.setDownloading(false);
+  keepPictures();
   status.setLastSync(await sync.lastSync().catch(() => undefined));
 });
 syncEvents.addEventListener('syncerror', ({ detail }) => {
@@ -193,6 +198,7 @@ syncEvents.addEventListener('signedin', ({ detail }) => setUser(detail?.user ?? 
 let signOutReload = null;
 syncEvents.addEventListener('signedout', () => {
   setUser(null);
+  offlinePictures.stop();
   if (currentKind() === 'orders') closeDialog();
   // A product open with the staff form belongs to the session that ended (e.g. in another tab).
   if (currentKind() === 'product') closeDialog();
@@ -356,6 +362,7 @@ async function start() {
 
   conflicts.showAll().catch(reportError);
   await automaticSync;
+  keepPictures(); // resumes what an earlier visit left to fetch ahead (a sync that completes does too)
 }
 
 start();

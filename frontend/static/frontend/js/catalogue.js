@@ -183,7 +183,7 @@ export class Catalogue extends EventTarget {
     const last = new Map();
     if (gone) upserts.forEach((product, at) => last.set(product.id, at));
     for (const id of skipped) this.#index.delete(id);
-    for (const id of gone ?? []) if (!last.has(id)) this.#index.delete(id);
+    for (const id of gone?.keys() ?? []) if (!last.has(id)) this.#index.delete(id);
     const added = emptyList();
     for (let start = 0; start < upserts.length; start += CHUNK) {
       if (start) await yieldToPage();

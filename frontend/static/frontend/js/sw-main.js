@@ -6,7 +6,7 @@
  * @module sw-main
  */
 
-import { handleSyncEvents } from './sync/worker.js';
+import { handleSyncEvents, pictureResponse } from './sync/worker.js';
 
 const CACHE_PREFIX = 'catalogue-release-';
 
@@ -72,7 +72,13 @@ self.addEventListener('message', (event) => {
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.method !== 'GET') return;
+  // A product picture, here or on a CDN (the release's own icons are precached).
+  if (request.destination === 'image' && !self.PRECACHE.includes(url.pathname)) {
+    event.respondWith(pictureResponse(request));
+    return;
+  }
+  if (url.origin !== self.location.origin) return;
   // The API (authenticated or not) and the admin are never cached.
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/admin/')) return;
   if (request.mode === 'navigate') {

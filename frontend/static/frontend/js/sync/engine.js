@@ -14,6 +14,7 @@ import * as meta from './meta.js';
 import { pushOutbox } from './outbox.js';
 import { summarizePage } from './page-format.js';
 import { syncRunning } from './lock.js';
+import { withRoomForData } from './pictures.js';
 import { LOCK_NAME, abandonUnit, completeUnit, nextUnit, startUnit } from './queue.js';
 import { revokePending } from './revocations.js';
 import { SEGMENT_CHANNEL_NAME, replaySegments } from './segments.js';
@@ -412,7 +413,7 @@ export class SyncEngine extends EventTarget {
         ...(typeof page.body === 'string' ? { text: page.body } : { blob: page.body }),
       };
       next = body.has_more ? fetchPage(body.cursor) : null;
-      await db.writePage(collection, { ...segment, cursor: body.cursor }, { owner });
+      await withRoomForData(() => db.writePage(collection, { ...segment, cursor: body.cursor }, { owner }));
       this.#segmentChannel.postMessage({ collection, seq: segment.seq });
       fresh = false;
       this.#progress(progress, run.stats, { upserts: body.upserts, deletes: body.deletes.length,
@@ -491,7 +492,8 @@ export class SyncEngine extends EventTarget {
     progress.expected = manifest.records;
     if (!waiting.length) { // a snapshot of no records
       signal.throwIfAborted();
-      await db.writeSnapshotPart(collection, null, { cursor: manifest.cursor, reset: !manifest.parts.length, owner });
+      await withRoomForData(() => db.writeSnapshotPart(collection, null,
+        { cursor: manifest.cursor, reset: !manifest.parts.length, owner }));
       return manifest.cursor;
     }
     let writing = Promise.resolve();
@@ -501,8 +503,8 @@ export class SyncEngine extends EventTarget {
           format: SNAPSHOT_FORMAT, blob };
         stored.add(part.sha256);
         const last = stored.size === manifest.parts.length;
-        await db.writeSnapshotPart(collection, segment, { sha256: part.sha256, cursor: last ? manifest.cursor : null,
-          owner });
+        await withRoomForData(() => db.writeSnapshotPart(collection, segment,
+          { sha256: part.sha256, cursor: last ? manifest.cursor : null, owner }));
         this.#segmentChannel.postMessage({ collection, seq: segment.seq });
         this.#progress(progress, run.stats, { upserts: part.records, deletes: 0, bytes: blob.size, hasMore: !last });
       });
@@ -535,7 +537,7 @@ export class SyncEngine extends EventTarget {
       texts.push(JSON.stringify({ upserts: records.slice(start, start + FRESH_PAGE_SIZE), deletes: [] }));
     }
     const first = this.#nextSeq(run, collection);
-    await db.replaceSegments(collection, texts, first, { owner });
+    await withRoomForData(() => db.replaceSegments(collection, texts, first, { owner }));
     run.seqs.set(collection, first + texts.length - 1);
     this.#segmentChannel.postMessage({ collection, seq: first });
   }

@@ -7,6 +7,7 @@
 import * as api from './api.js';
 import * as db from './db.js';
 import { LOCK_NAME, syncRunning } from './lock.js';
+import { withRoomForData } from './pictures.js';
 
 /** The server's cap on mutations per push (syncapi MAX_PUSH_MUTATIONS). */
 const BATCH = 500;
@@ -25,7 +26,7 @@ export function enqueue({ collection, op, recordId, baseVersion = null, data, ba
   if (data) mutation.data = data;
   if (base) mutation.base = base;
   if (group) mutation.group = group;
-  return db.outboxAdd(mutation);
+  return withRoomForData(() => db.outboxAdd(mutation));
 }
 
 /**
@@ -190,7 +191,7 @@ export async function pushOutbox({ clientId, token, nextSeq }) {
       }
     }
     const seqs = new Map([...outcome.records.keys()].map((c) => [c, nextSeq(c)]));
-    await db.recordPushOutcome(outcome, seqs);
+    await withRoomForData(() => db.recordPushOutcome(outcome, seqs));
     stats.sent += batch.length;
     stats.conflicts.push(...outcome.conflicts);
     stats.rejections.push(...outcome.rejections);

@@ -31,8 +31,8 @@ const READ_BATCH = 8;
 /**
  * What one stored segment changed in a collection, as subscribers get it.
  * @typedef {{collection: string, reset: boolean, upserts: object[], deletes: string[],
- *            gone: Set<string>|null}} ReplicaChange `reset`: the collection was cleared first;
- *            `gone`: ids whose earlier record left (replaced or deleted), null if none
+ *            gone: Map<string, object>|null}} ReplicaChange `reset`: the collection was cleared first;
+ *            `gone`: each id whose earlier record left (replaced or deleted), with it; null if none
  */
 
 export class Replica extends EventTarget {

@@ -69,16 +69,24 @@ export async function readChanges(segment, between = async () => {}) {
  * Apply `changes` to `records`, upserts first, then deletes.
  * @param {Map<string, object>} records
  * @param {Changes} changes
- * @returns {Set<string>|null} ids whose earlier record left `records` (replaced or deleted); null if none
+ * @returns {Map<string, object>|null} each id whose earlier record left `records` (replaced or
+ *   deleted), with that record (the first one, if it left twice); null if none
  */
 export function applyChanges(records, { upserts, deletes }) {
   let gone = null;
+  const left = (id, earlier) => {
+    gone ??= new Map();
+    if (!gone.has(id)) gone.set(id, earlier);
+  };
   for (const record of upserts) {
-    const size = records.size;
+    const earlier = records.get(record.id);
     records.set(record.id, record);
-    if (records.size === size) (gone ??= new Set()).add(record.id);
+    if (earlier !== undefined) left(record.id, earlier);
   }
-  for (const id of deletes) if (records.delete(id)) (gone ??= new Set()).add(id);
+  for (const id of deletes) {
+    const earlier = records.get(id);
+    if (earlier !== undefined && records.delete(id)) left(id, earlier);
+  }
   return gone;
 }
 

@@ -7,6 +7,7 @@
 import * as api from './api.js';
 import * as db from './db.js';
 import * as meta from './meta.js';
+import { clearPictures } from './pictures.js';
 import { revokeLater, revokePending } from './revocations.js';
 import { engine, signedIn, triggerOfflineDataSync } from './trigger.js';
 
@@ -53,6 +54,8 @@ export async function logout() {
     .filter(([, info]) => info.scope === 'user')
     .map(([name]) => name);
   const stopped = await engine.endSession(token, () => db.wipeUserData(userCollections));
+  // The pictures kept say which products this user looked at or marked: they go too.
+  await clearPictures().catch(() => {});
   const unrevoked = token ? await revokePending() : 0;
   engine.announce('signedout', {});
   if (unrevoked || stopped) await triggerOfflineDataSync('all'); // as the signed-out device: no user collection

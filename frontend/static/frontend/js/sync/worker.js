@@ -1,11 +1,15 @@
 /**
  * The sync client in a service worker: runs the queued sync units when
- * Background Sync or Periodic Background Sync fires.
+ * Background Sync or Periodic Background Sync fires, and answers the app's
+ * picture requests from the pictures kept offline.
  * @module worker
  */
 
 import { PERIODIC_TAG, SYNC_TAG, SyncEngine } from './engine.js';
+import { respond as pictureResponse } from './pictures.js';
 import { enqueueUnit } from './queue.js';
+
+export { pictureResponse };
 
 /**
  * Listen for `sync` and `periodicsync` in this worker. Call once, at the

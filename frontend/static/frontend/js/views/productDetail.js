@@ -7,7 +7,7 @@
 
 import * as changes from '../changes.js';
 import { currentAuth } from '../sync/index.js';
-import { formatPrice, formatStock, formatWhen, h, icon } from './dom.js';
+import { formatPrice, formatStock, formatWhen, h, icon, setVar } from './dom.js';
 import { openDialog } from './dialog.js';
 
 const PRICE_PATTERN = /^\d{1,10}(?:[.,]\d{1,2})?$/;
@@ -50,8 +50,12 @@ function buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite, on
   const title = h('h2', { id: 'detail-title', class: 'detail-title' });
   const badge = h('span', { class: 'badge badge-pending', dataset: { pendingBadge: '' }, text: 'Not yet sent', hidden: true });
   const gone = h('p', { class: 'notice notice-warning', hidden: true, text: 'This product is no longer in the catalogue.' });
-  const image = h('img', { class: 'detail-image', alt: '', hidden: true, width: '320', height: '240', loading: 'lazy' });
-  image.addEventListener('error', () => { image.hidden = true; });
+  // The picture's box is reserved from its size on the wire, so nothing moves when it loads; offline
+  // and not kept, the worker answers with a placeholder (or the tile shows if that fails too).
+  const image = h('img', { class: 'detail-image', alt: '', width: '640', height: '480', decoding: 'async' });
+  const picture = h('div', { class: 'detail-picture picture-tile', hidden: true }, image);
+  image.addEventListener('error', () => image.classList.add('is-missing'));
+  image.addEventListener('load', () => image.classList.remove('is-missing'));
 
   const values = {};
   const field = (key, label) => {
@@ -93,7 +97,7 @@ function buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite, on
   const body = h('div', { class: 'dialog-body' },
     h('div', { class: 'detail-badges' }, badge),
     gone,
-    image,
+    picture,
     fields,
     h('div', { class: 'detail-actions' }, favourite),
     ordering);
@@ -120,12 +124,16 @@ function buildDetail({ catalogue, changeStatus, id, close, onToggleFavourite, on
     values.category.textContent = categoryPath(catalogue, product.category_id);
     values.description.textContent = product.description || '—';
     values.updated_at.textContent = product.updated_at ? formatWhen(product.updated_at) : '—';
+    picture.hidden = !product.image_url;
     if (product.image_url && image.getAttribute('src') !== product.image_url) {
-      image.src = product.image_url;
+      const [width, height] = [product.image_width ?? 640, product.image_height ?? 480];
+      setVar(picture, '--picture-width', `${width}px`);
+      setVar(picture, '--picture-ratio', `${width} / ${height}`);
+      image.width = width;
+      image.height = height;
       image.alt = product.name ?? '';
-      image.hidden = false;
+      image.src = product.image_url;
     } else if (!product.image_url) {
-      image.hidden = true;
       image.removeAttribute('src');
     }
     favourite.setAttribute('aria-pressed', String(catalogue.favouritesByProduct().has(id)));

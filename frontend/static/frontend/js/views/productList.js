@@ -27,11 +27,23 @@ function markMatches(element, text, query) {
   element.replaceChildren(...parts);
 }
 
+/** Show `url` in `img` (recycled rows change product); none: the tile's placeholder. */
+function showPicture(img, url) {
+  if (!url) {
+    img.hidden = true;
+    img.removeAttribute('src');
+  } else if (img.getAttribute('src') !== url) {
+    img.hidden = true; // until it loads: a recycled row never shows the previous product's picture
+    img.src = url;
+  }
+}
+
 /**
  * Row heights (px, set as `--row-height` for app.css): a phone's row has the
- * name on up to two lines over SKU, stock and badges; a wide row is one line.
+ * thumbnail beside the name on up to three lines over SKU, stock and badges;
+ * a wide row is one line.
  */
-const ROW_HEIGHT = { narrow: 76, wide: 60 };
+const ROW_HEIGHT = { narrow: 88, wide: 60 };
 /** Must match the wide layout's media query in app.css. */
 const WIDE = '(min-width: 768px)';
 const SEARCH_DELAY_MS = 100;
@@ -111,8 +123,13 @@ export function createProductList(root, {
       conflict: h('span', { class: 'badge badge-conflict' }),
       favourite: h('button', { type: 'button', class: 'favourite' }, icon('star')),
       add: h('button', { type: 'button', class: 'add-to-order' }, icon('add')),
+      thumb: h('img', { class: 'row-thumb-image', alt: '', width: '160', height: '160', decoding: 'async', hidden: true }),
     };
+    // A picture that fails to load (offline and not kept) leaves the tile's placeholder showing.
+    refs.thumb.addEventListener('error', () => { refs.thumb.hidden = true; });
+    refs.thumb.addEventListener('load', () => { refs.thumb.hidden = false; });
     const open = h('button', { type: 'button', class: 'row-open' },
+      h('span', { class: 'row-thumb picture-tile' }, refs.thumb),
       refs.name, refs.price, h('span', { class: 'row-meta' }, refs.sku, refs.stock, refs.badge, refs.conflict));
     // The row's product can change (an update of the same id), so handlers read it from the row.
     open.addEventListener('click', () => onOpen(li.dataset.id));
@@ -131,6 +148,7 @@ export function createProductList(root, {
     li.classList.toggle('is-pending', Boolean(product.pending));
     markMatches(refs.name, product.name, marked);
     refs.price.textContent = formatPrice(product.price, product.currency);
+    showPicture(refs.thumb, product.thumbnail_url);
     markMatches(refs.sku, product.sku, marked);
     refs.stock.textContent = formatStock(product.stock);
     refs.stock.classList.toggle('is-out', !(Number(product.stock) > 0));
