@@ -24,8 +24,11 @@ const MB = 1024 * 1024;
 const MIN_FREE_BYTES = 64 * MB;
 /** A cached picture's last use is written at most this often (a list scrolls through hundreds). */
 const TOUCH_EVERY_MS = 60_000;
-/** Pictures fetched ahead of use at once. */
-const AHEAD_AT_ONCE = 4;
+/**
+ * Pictures fetched ahead of use at once. A thumbnail is about 1.5 KB, so on a phone link each is
+ * mostly a round trip: 280 through Fast 4G over HTTP/2 took 13.4 s 4 at a time, 4.6 s 12 at a time.
+ */
+const AHEAD_AT_ONCE = 12;
 
 /** What an uncached picture shows offline: a quiet tile with a picture outline, never a broken image. */
 const PLACEHOLDER = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
