@@ -458,14 +458,24 @@ def _picture(product: Product, share: int) -> None:
     product.image, product.renditions = demo_picture(product.sku.split("-")[1], product.id.int // 100 % VARIANTS)
 
 
-@transaction.atomic
 def catalogue_seed(*, products: int, categories: int, seed: int, pictures: int = 0) -> tuple[int, int]:
     """Insert a demo catalogue; returns (categories, products) created.
 
     Same seed, same rows (ids, SKUs, names, prices, stock, tree, pictures).
-    `pictures` percent of the products get a drawn picture. Versions come from
+    `pictures` percent of the products get a drawn picture, drawn first, so
+    that the writers' lock is not held while they are. Versions come from
     the database triggers, as for any other write.
     """
+    if pictures:
+        rng = random.Random(seed)  # the same draws as the insert's below: the same products
+        _, leaves = category_tree(rng, categories)
+        for product in product_rows(rng, products, leaves):
+            _picture(product, pictures)
+    return _catalogue_insert(products=products, categories=categories, seed=seed, pictures=pictures)
+
+
+@transaction.atomic
+def _catalogue_insert(*, products: int, categories: int, seed: int, pictures: int) -> tuple[int, int]:
     lock_versions()
     rng = random.Random(seed)
     levels, leaves = category_tree(rng, categories)

@@ -238,3 +238,19 @@ def test_with_all_nothing_is_fetched_ahead_when_the_connection_asks_to_save_data
     configure(app, offline_images="all", offline_images_mb=50)
     app.evaluate("Object.defineProperty(navigator, 'connection', {value: {saveData: true}, configurable: true})")
     assert app.evaluate("window.offlineSync.pictures.keep()") is None
+
+
+def test_signing_out_deletes_the_pictures_kept(app, django_user_model, prod_server):
+    signed_in(app, django_user_model, "sid")
+    product = Product.objects.filter(is_active=True).exclude(image_detail="").order_by("name").last()
+    app.goto(f"{prod_server.url}/products/{product.pk}/")
+    detail_shows(app, product.image_width)
+    wait_cached(app, f"/media/images/{product.image_detail}")
+    app.keyboard.press("Escape")
+    app.fill("#search", "no product is called this")  # no picture on screen asked for again
+
+    app.click("#sign-out")
+    app.locator("#sign-in").wait_for()
+
+    wait_until(app, poll_async(f"(async () => (await {CACHED}).length === 0)()"))
+    assert app.evaluate("window.offlineSync.pictures.usage()")["count"] == 0

@@ -18,6 +18,9 @@ import * as meta from './meta.js';
 const CACHE = 'offline-pictures';
 const DB_NAME = 'offline-sync-pictures';
 const STORE = 'pictures';
+/** Small values: `clearedAt`, when every picture was last deleted (a sign-out). */
+const STATE = 'state';
+const CLEARED_AT = 'clearedAt';
 const BY_USE = 'usedAt';
 const MB = 1024 * 1024;
 /** Pictures are not stored while the origin has less than this left (the data comes first). */
@@ -42,9 +45,11 @@ let opening = null;
 
 function openPictures() {
   opening ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
+    const request = indexedDB.open(DB_NAME, 2);
     request.onupgradeneeded = () => {
-      request.result.createObjectStore(STORE, { keyPath: 'url' }).createIndex(BY_USE, BY_USE);
+      const db = request.result;
+      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: 'url' }).createIndex(BY_USE, BY_USE);
+      if (!db.objectStoreNames.contains(STATE)) db.createObjectStore(STATE);
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -56,13 +61,13 @@ function openPictures() {
   return opening;
 }
 
-/** Run `work(store)` in one transaction; resolves with its result once committed. */
+/** Run `work(pictures, state)` in one transaction; resolves with its result once committed. */
 async function inStore(mode, work) {
   const db = await openPictures();
   return new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
+    const tx = db.transaction([STORE, STATE], mode);
     let result;
-    Promise.resolve(work(tx.objectStore(STORE))).then((value) => { result = value; }, reject);
+    Promise.resolve(work(tx.objectStore(STORE), tx.objectStore(STATE))).then((value) => { result = value; }, reject);
     tx.oncomplete = () => resolve(result);
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error);
@@ -116,10 +121,12 @@ function touch(url) {
  * Keep `response` (a picture just fetched) if there is room: the disk first, then the budget,
  * within which the least recently used pictures make way if `evict`. The budget is checked and
  * the picture recorded in one IndexedDB transaction, so pictures kept at once by the page and the
- * worker never overrun it together.
+ * worker never overrun it together. A picture asked for before every picture was deleted (a
+ * sign-out meanwhile) is not kept.
+ * @param {{evict: boolean, since: number}} options `since`: when the picture was asked for (ms)
  * @returns {Promise<number>} the bytes kept (0: not kept)
  */
-async function keep(url, response, budgetBytes, { evict }) {
+async function keep(url, response, budgetBytes, { evict, since }) {
   const blob = await response.blob();
   if (blob.size > budgetBytes) return 0;
   if (!(await roomLeft(blob.size))) {
@@ -130,7 +137,8 @@ async function keep(url, response, budgetBytes, { evict }) {
   headers.set('Content-Length', String(blob.size));
   const cache = await caches.open(CACHE);
   await cache.put(url, new Response(blob, { status: 200, headers }));
-  const outcome = await inStore('readwrite', async (store) => {
+  const outcome = await inStore('readwrite', async (store, state) => {
+    if (((await requested(state.get(CLEARED_AT))) ?? 0) >= since) return { kept: false, victims: [] };
     const entries = await requested(store.index(BY_USE).getAll());
     const known = entries.find((entry) => entry.url === url);
     if (known) return { kept: true, victims: [] }; // kept meanwhile by another context
@@ -177,6 +185,7 @@ export async function respond(request) {
     touch(request.url);
     return cached;
   }
+  const since = Date.now();
   let response;
   try {
     response = await fetch(request);
@@ -188,7 +197,7 @@ export async function respond(request) {
   if (keeping && response.ok && response.type !== 'opaque') {
     // Kept beside answering: the page gets its picture without waiting for the disk.
     const copy = response.clone();
-    keep(request.url, copy, (config?.offline_images_mb ?? 50) * MB, { evict: true }).catch(() => {});
+    keep(request.url, copy, (config?.offline_images_mb ?? 50) * MB, { evict: true, since }).catch(() => {});
   }
   return response;
 }
@@ -209,6 +218,7 @@ export async function keepAhead(urls, { budgetBytes, signal }) {
   async function worker() {
     while (next < missing.length && !outcome.full && !signal?.aborted && navigator.onLine !== false) {
       const url = missing[next++];
+      const since = Date.now();
       let response;
       try {
         response = await fetch(url, { signal });
@@ -216,7 +226,7 @@ export async function keepAhead(urls, { budgetBytes, signal }) {
         return; // offline, or aborted: what is left is fetched at the next call
       }
       if (!response.ok) continue;
-      const bytes = await keep(url, response, budgetBytes, { evict: false });
+      const bytes = await keep(url, response, budgetBytes, { evict: false, since });
       if (!bytes) outcome.full = true;
       outcome.fetched += bytes ? 1 : 0;
       outcome.bytes += bytes;
@@ -251,10 +261,16 @@ export async function forget(urls) {
   for (const url of urls) lastTouched.delete(url);
 }
 
-/** Forget every picture (signing out, or when the configuration keeps none). */
+/**
+ * Forget every picture (signing out, or when the configuration keeps none), also those being
+ * kept at this moment in any context: their `keep` finds them asked for before `clearedAt`.
+ */
 export async function clearPictures() {
+  await inStore('readwrite', (store, state) => {
+    state.put(Date.now(), CLEARED_AT);
+    store.clear();
+  });
   await caches.delete(CACHE);
-  await inStore('readwrite', (store) => store.clear());
   lastTouched.clear();
 }
 
