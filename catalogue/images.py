@@ -13,7 +13,9 @@ compressed first download one hash, not two (docs/decisions/0010).
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -127,3 +129,18 @@ def _store(image: Image.Image, name: str) -> None:
     storage = image_storage()
     if not storage.exists(name):  # another server may have made it meanwhile: the same bytes
         storage.save(name, ContentFile(buffer.getvalue()))
+
+
+def renditions_unused(*, used: set[str], older_than: datetime) -> list[str]:
+    """Renditions in the storage that are not in `used` and were written before `older_than`.
+
+    The age keeps what a device may still ask for: a picture replaced since
+    the snapshot it started from, or one being made for an upload right now.
+    """
+    storage = image_storage()
+    _, names = storage.listdir("")
+    return [
+        name
+        for name in names
+        if re.fullmatch(NAME_PATTERN, name) and name not in used and storage.get_modified_time(name) < older_than
+    ]

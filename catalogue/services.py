@@ -1,5 +1,6 @@
 """Writes to the catalogue beyond plain model saves."""
 
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from catalogue.images import image_storage, renditions_unused
 from catalogue.models import Order, OrderLine, Product
 from syncapi.versioning import lock_versions
 
@@ -110,3 +112,18 @@ def orders_decide(*, orders: QuerySet[Order], confirm: bool, reason: str = "") -
     return Order.objects.filter(pk__in=[order.pk for order in orders]).update(
         status=status, decided_at=timezone.now(), decision_reason="" if confirm else reason.strip()
     )
+
+
+def product_images_purge(*, older_than: timedelta) -> int:
+    """Delete the pictures' renditions that no product shows, written more than `older_than` ago.
+
+    Renditions are never overwritten or deleted when a picture is replaced (their
+    URLs are immutable), so this is what keeps the storage from growing for ever.
+    """
+    used = set(Product.objects.exclude(image_detail="").values_list("image_thumbnail", flat=True))
+    used |= set(Product.objects.exclude(image_detail="").values_list("image_detail", flat=True))
+    unused = renditions_unused(used=used, older_than=timezone.now() - older_than)
+    storage = image_storage()
+    for name in unused:
+        storage.delete(name)
+    return len(unused)

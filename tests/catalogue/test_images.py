@@ -1,9 +1,12 @@
 """Product pictures: renditions made on upload, checked uploads, immutable content-addressed URLs."""
 
 import io
+import os
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
@@ -182,3 +185,42 @@ def test_the_product_form_previews_the_picture_devices_get(admin_client):
     assert f'src="/media/images/{product.image_detail}"' in page
     assert "640 × 480 px" in page
     assert "catalogue/image-preview.js" in page
+
+
+def _age(name: str, days: float) -> None:
+    path = images.image_storage().path(name)
+    when = time.time() - days * 86400
+    os.utime(path, (when, when))
+
+
+def test_purging_deletes_old_renditions_no_product_shows_and_keeps_the_rest(admin_client):
+    product = make_product()
+    upload(admin_client, product, image=picture(colour=(200, 40, 40)))
+    product.refresh_from_db()
+    replaced = [product.image_thumbnail, product.image_detail]
+    upload(admin_client, product, image=picture(colour=(40, 40, 200)))
+    product.refresh_from_db()
+    shown = [product.image_thumbnail, product.image_detail]
+    for name in replaced + shown:
+        _age(name, days=31)
+
+    out = io.StringIO()
+    call_command("purge_product_images", stdout=out)
+
+    storage = images.image_storage()
+    assert [storage.exists(name) for name in replaced] == [False, False]
+    assert [storage.exists(name) for name in shown] == [True, True]
+    assert "Deleted 2 rendition(s)" in out.getvalue()
+
+
+def test_purging_keeps_unused_renditions_younger_than_the_retention(admin_client):
+    product = make_product()
+    upload(admin_client, product, image=picture(colour=(200, 40, 40)))
+    product.refresh_from_db()
+    replaced = [product.image_thumbnail, product.image_detail]
+    upload(admin_client, product, image=picture(colour=(40, 40, 200)))
+    _age(replaced[0], days=29)  # a device may still ask for them: a snapshot, a replaced picture
+
+    call_command("purge_product_images", stdout=io.StringIO())
+
+    assert all(images.image_storage().exists(name) for name in replaced)
