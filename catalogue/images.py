@@ -105,13 +105,6 @@ def renditions_make(file) -> Renditions:
     return Renditions(thumbnail, detail, large.width, large.height)
 
 
-def renditions_of_image(image: Image.Image) -> Renditions:
-    """The renditions of a picture drawn in memory (the demo catalogue's)."""
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return renditions_make(buffer)
-
-
 def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
 

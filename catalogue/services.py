@@ -120,8 +120,8 @@ def product_images_purge(*, older_than: timedelta) -> int:
     Renditions are never overwritten or deleted when a picture is replaced (their
     URLs are immutable), so this is what keeps the storage from growing for ever.
     """
-    used = set(Product.objects.exclude(image_detail="").values_list("image_thumbnail", flat=True))
-    used |= set(Product.objects.exclude(image_detail="").values_list("image_detail", flat=True))
+    used = {name for names in Product.objects.exclude(image_detail="").values_list("image_thumbnail", "image_detail")
+            for name in names}  # fmt: skip
     unused = renditions_unused(used=used, older_than=timezone.now() - older_than)
     storage = image_storage()
     for name in unused:

@@ -14,9 +14,10 @@ def product_image(request, name: str):
     Its bytes never change under its name, so browsers and caches may keep it
     a year without asking again.
     """
-    storage = image_storage()
-    if not storage.exists(name):
+    try:
+        file = image_storage().open(name)
+    except FileNotFoundError:
         return JsonResponse({"code": "image_not_found", "detail": "No picture has this name."}, status=404)
-    response = FileResponse(storage.open(name), content_type="image/webp")
+    response = FileResponse(file, content_type="image/webp")
     response["Cache-Control"] = settings.IMMUTABLE
     return response

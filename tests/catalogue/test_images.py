@@ -193,14 +193,19 @@ def _age(name: str, days: float) -> None:
     os.utime(path, (when, when))
 
 
-def test_purging_deletes_old_renditions_no_product_shows_and_keeps_the_rest(admin_client):
+def replaced_picture(admin_client) -> tuple[list[str], list[str]]:
+    """A product's first picture replaced by a second: the first's renditions, then the second's."""
     product = make_product()
     upload(admin_client, product, image=picture(colour=(200, 40, 40)))
     product.refresh_from_db()
     replaced = [product.image_thumbnail, product.image_detail]
     upload(admin_client, product, image=picture(colour=(40, 40, 200)))
     product.refresh_from_db()
-    shown = [product.image_thumbnail, product.image_detail]
+    return replaced, [product.image_thumbnail, product.image_detail]
+
+
+def test_purging_deletes_old_renditions_no_product_shows_and_keeps_the_rest(admin_client):
+    replaced, shown = replaced_picture(admin_client)
     for name in replaced + shown:
         _age(name, days=31)
 
@@ -214,11 +219,7 @@ def test_purging_deletes_old_renditions_no_product_shows_and_keeps_the_rest(admi
 
 
 def test_purging_keeps_unused_renditions_younger_than_the_retention(admin_client):
-    product = make_product()
-    upload(admin_client, product, image=picture(colour=(200, 40, 40)))
-    product.refresh_from_db()
-    replaced = [product.image_thumbnail, product.image_detail]
-    upload(admin_client, product, image=picture(colour=(40, 40, 200)))
+    replaced, _ = replaced_picture(admin_client)
     _age(replaced[0], days=29)  # a device may still ask for them: a snapshot, a replaced picture
 
     call_command("purge_product_images", stdout=io.StringIO())

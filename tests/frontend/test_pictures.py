@@ -201,8 +201,9 @@ FORGET_ALL = """async () => {
         request.onerror = () => reject(request.error);
     });
     await new Promise((resolve, reject) => {
-        const tx = db.transaction('pictures', 'readwrite');
+        const tx = db.transaction(['pictures', 'state'], 'readwrite');
         tx.objectStore('pictures').clear();
+        tx.objectStore('state').clear();
         tx.oncomplete = resolve;
         tx.onerror = () => reject(tx.error);
     });

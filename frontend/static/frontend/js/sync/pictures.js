@@ -18,9 +18,13 @@ import * as meta from './meta.js';
 const CACHE = 'offline-pictures';
 const DB_NAME = 'offline-sync-pictures';
 const STORE = 'pictures';
-/** Small values: `clearedAt`, when every picture was last deleted (a sign-out). */
+/**
+ * Small values: `clearedAt`, when every picture was last deleted (a sign-out); `bytes`, the
+ * pictures' total size, changed in the same transaction as the entries it sums.
+ */
 const STATE = 'state';
 const CLEARED_AT = 'clearedAt';
+const BYTES = 'bytes';
 const BY_USE = 'usedAt';
 const MB = 1024 * 1024;
 /** Pictures are not stored while the origin has less than this left (the data comes first). */
@@ -79,19 +83,46 @@ const requested = (request) => new Promise((resolve, reject) => {
   request.onerror = () => reject(request.error);
 });
 
-/** @returns {Promise<Array<{url: string, bytes: number, usedAt: number}>>} least recently used first */
-function entriesByUse() {
-  return inStore('readonly', (store) => requested(store.index(BY_USE).getAll()));
+/** @returns {Promise<number>} the pictures' total size, as of this transaction */
+async function totalBytes(state) {
+  return (await requested(state.get(BYTES))) ?? 0;
+}
+
+/**
+ * Delete entries, least recently used first, while `more(total)` says so; the new total is stored.
+ * @returns {Promise<{urls: string[], total: number}>} the URLs deleted (their responses are the caller's)
+ */
+async function deleteLeastUsed(store, state, more) {
+  let total = await totalBytes(state);
+  const urls = [];
+  await new Promise((resolve, reject) => {
+    const request = store.index(BY_USE).openCursor();
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor || !more(total)) {
+        resolve();
+        return;
+      }
+      urls.push(cursor.value.url);
+      total -= cursor.value.bytes;
+      cursor.delete();
+      cursor.continue();
+    };
+    request.onerror = () => reject(request.error);
+  });
+  state.put(total, BYTES);
+  return { urls, total };
 }
 
 /** @returns {Promise<{count: number, bytes: number}>} the pictures kept and their size */
-export async function usage() {
-  const entries = await entriesByUse();
-  return { count: entries.length, bytes: entries.reduce((sum, entry) => sum + entry.bytes, 0) };
+export function usage() {
+  return inStore('readonly', async (store, state) => ({
+    count: await requested(store.count()), bytes: await totalBytes(state),
+  }));
 }
 
 /** @returns {Response} the placeholder shown for a picture that is neither cached nor reachable */
-export function placeholder() {
+function placeholder() {
   return new Response(PLACEHOLDER, {
     headers: { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'no-store', 'X-Picture-Placeholder': '1' },
   });
@@ -139,19 +170,14 @@ async function keep(url, response, budgetBytes, { evict, since }) {
   await cache.put(url, new Response(blob, { status: 200, headers }));
   const outcome = await inStore('readwrite', async (store, state) => {
     if (((await requested(state.get(CLEARED_AT))) ?? 0) >= since) return { kept: false, victims: [] };
-    const entries = await requested(store.index(BY_USE).getAll());
-    const known = entries.find((entry) => entry.url === url);
-    if (known) return { kept: true, victims: [] }; // kept meanwhile by another context
-    let total = entries.reduce((sum, entry) => sum + entry.bytes, 0);
-    const victims = [];
-    for (const entry of entries) {
-      if (total + blob.size <= budgetBytes || !evict) break;
-      victims.push(entry.url);
-      store.delete(entry.url);
-      total -= entry.bytes;
-    }
-    if (total + blob.size > budgetBytes) return { kept: false, victims };
+    if (await requested(store.getKey(url))) return { kept: true, victims: [] }; // kept meanwhile elsewhere
+    const fits = (total) => total + blob.size <= budgetBytes;
+    const { urls: victims, total } = evict
+      ? await deleteLeastUsed(store, state, (left) => !fits(left))
+      : { urls: [], total: await totalBytes(state) };
+    if (!fits(total)) return { kept: false, victims };
     store.put({ url, bytes: blob.size, usedAt: Date.now() });
+    state.put(total + blob.size, BYTES);
     return { kept: true, victims };
   });
   if (!outcome.kept) await cache.delete(url);
@@ -211,7 +237,7 @@ export async function respond(request) {
  * @returns {Promise<{fetched: number, bytes: number, full: boolean}>}
  */
 export async function keepAhead(urls, { budgetBytes, signal }) {
-  const kept = new Set((await entriesByUse()).map((entry) => entry.url));
+  const kept = new Set(await inStore('readonly', (store) => requested(store.getAllKeys())));
   const missing = [...new Set(urls)].filter((url) => !kept.has(url));
   const outcome = { fetched: 0, bytes: 0, full: false };
   let next = 0;
@@ -241,24 +267,37 @@ export async function keepAhead(urls, { budgetBytes, signal }) {
  * @returns {Promise<number>} the bytes freed
  */
 export async function evictLeastUsed(bytes) {
-  let freed = 0;
-  const gone = [];
-  for (const entry of await entriesByUse()) {
-    if (freed >= bytes) break;
-    gone.push(entry.url);
-    freed += entry.bytes;
-  }
-  await forget(gone);
+  const { urls, freed } = await inStore('readwrite', async (store, state) => {
+    const before = await totalBytes(state);
+    const { urls: gone, total } = await deleteLeastUsed(store, state, (left) => before - left < bytes);
+    return { urls: gone, freed: before - total };
+  });
+  await dropResponses(urls);
   return freed;
 }
 
-/** Forget the pictures of `urls` (replaced on the server, or evicted). */
-export async function forget(urls) {
+/** Delete the cached responses of pictures whose entries are gone. */
+async function dropResponses(urls) {
   if (!urls.length) return;
   const cache = await caches.open(CACHE);
   await Promise.all(urls.map((url) => cache.delete(url)));
-  await inStore('readwrite', (store) => { for (const url of urls) store.delete(url); });
   for (const url of urls) lastTouched.delete(url);
+}
+
+/** Forget the pictures of `urls` (replaced on the server). */
+export async function forget(urls) {
+  if (!urls.length) return;
+  await inStore('readwrite', async (store, state) => {
+    let total = await totalBytes(state);
+    for (const url of urls) {
+      const entry = await requested(store.get(url));
+      if (!entry) continue;
+      total -= entry.bytes;
+      store.delete(url);
+    }
+    state.put(total, BYTES);
+  });
+  await dropResponses(urls);
 }
 
 /**
@@ -268,6 +307,7 @@ export async function forget(urls) {
 export async function clearPictures() {
   await inStore('readwrite', (store, state) => {
     state.put(Date.now(), CLEARED_AT);
+    state.put(0, BYTES);
     store.clear();
   });
   await caches.delete(CACHE);
