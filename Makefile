@@ -7,8 +7,14 @@ PORT ?= 8000
 # missing server fails the run instead of skipping it.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REQUIRE_POSTGRES ?= 0
+# Redis for the shared cache (REDIS_URL): the tests whose behaviour the cache changes run again on
+# PostgreSQL with Django's cache in Redis. Redis is required: a missing server fails the run.
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+REDIS_SUITE := tests/syncapi/test_auth.py tests/syncapi/test_token_cache.py tests/syncapi/test_throttling.py \
+	tests/syncapi/test_pull.py tests/syncapi/test_no_change_pulls.py tests/syncapi/test_changed.py \
+	tests/syncapi/test_push.py tests/syncapi/test_devices.py tests/syncapi/test_first_download.py
 
-.PHONY: run test lint test-js test-sqlite test-postgres install install-dev chromium nginx node bench bench-report stress screenshots clean
+.PHONY: run test lint test-js test-sqlite test-postgres test-redis install install-dev chromium nginx node bench bench-report stress screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,7 +96,19 @@ test-postgres: install-dev chromium nginx
 		echo "PostgreSQL not reachable at $(TEST_POSTGRES_URL): skipping the PostgreSQL run (CI requires it)."; \
 	fi
 
-test: lint test-js test-sqlite test-postgres
+test-redis: install-dev
+	@if ! $(PY) -c "import redis; redis.Redis.from_url('$(TEST_REDIS_URL)', socket_connect_timeout=3).ping()" 2>/dev/null; then \
+		echo "Redis is required but not reachable at $(TEST_REDIS_URL) (Debian: apt-get install redis-server)"; exit 1; \
+	fi
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		REDIS_URL='$(TEST_REDIS_URL)' DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/pytest -m "not once" -p no:cacheprovider $(REDIS_SUITE); \
+	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
+		echo "PostgreSQL is required but not reachable at $(TEST_POSTGRES_URL)"; exit 1; \
+	else \
+		REDIS_URL='$(TEST_REDIS_URL)' env -u DATABASE_URL $(VENV)/bin/pytest -m "not postgres" -p no:cacheprovider $(REDIS_SUITE); \
+	fi
+
+test: lint test-js test-sqlite test-postgres test-redis
 
 # The PostgreSQL stress test, hundreds of interleavings (make test runs 3): writer
 # processes and readers; every reader must end exactly equal to the server.

@@ -24,8 +24,8 @@ from pathlib import Path
 from bench.common import DATABASES, ROOT, Result, digits_for, machine, print_results, spread
 
 # In report order.
-MODULES = ("pwa_sync", "phone_link", "first_downloads", "list_order", "pull_throughput", "push", "load", "open_apps",
-           "product_import", "pictures")  # fmt: skip
+MODULES = ("pwa_sync", "phone_link", "first_downloads", "list_order", "pull_throughput", "delta_pull", "push", "load",
+           "open_apps", "product_import", "pictures")  # fmt: skip
 
 
 def collect(names: list[str], quick: bool, dbs: tuple[str, ...]) -> list[Result]:

@@ -292,13 +292,16 @@ SYNCAPI = {
     "SNAPSHOT_MAX_AGE_HOURS": float(os.environ.get("SYNC_SNAPSHOT_MAX_AGE_HOURS", "24")),
 }
 
-# CACHES["throttle"] holds the login throttles' counts, which every server process must see:
-# Redis when REDIS_URL is set, else a table in the database (made by syncapi's migration 0003).
+# Shared short-lived state: with REDIS_URL set, Django's cache is Redis (its built-in backend), which
+# every server process shares: the login throttles' counts and the cached device tokens
+# (SYNCAPI["TOKEN_CACHE"]). Without it one machine runs alone: the throttles count in a table of the
+# database (made by syncapi's migration 0003) and each request reads its token from the database.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+_REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": _REDIS if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        _REDIS
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -309,6 +312,7 @@ CACHES = {
         }
     ),
 }
+SYNCAPI["TOKEN_CACHE"] = "default" if REDIS_URL else None
 
 LOGGING = {
     "version": 1,

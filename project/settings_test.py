@@ -16,8 +16,8 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 SYNCAPI = {**SYNCAPI, "SNAPSHOT_AUTO_BUILD": False}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "5/min", "login_user": "5/min"}}
 # In this process the login throttles count in the default cache's store (LocMemCaches of one
-# LOCATION share it), which tests.conftest clears for each test. The database and Redis stores are
-# tested with real server processes (tests/syncapi/test_throttling.py).
+# LOCATION share it; or Redis, in `make test-redis`), which tests.conftest clears for each test. The
+# database and Redis stores are tested with real server processes (tests/syncapi/test_throttling.py).
 CACHES = {**CACHES, "throttle": {**CACHES["default"]}}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders: tests need no collectstatic
 WHITENOISE_USE_FINDERS = True

@@ -13,6 +13,13 @@ DEFAULTS = {
     "MAX_PUSH_MUTATIONS": 1000,
     "MAX_PUSH_BYTES": 2 * 1024 * 1024,
     "TOKEN_TTL_DAYS": 30,
+    # The CACHES alias that keeps live tokens between requests: a cache every server process shares
+    # (Redis), or None to read each request's token from the database. Never one process's memory:
+    # a token revoked through one process must be refused by all of them at once.
+    "TOKEN_CACHE": None,
+    # Seconds a live token stays cached; revocation, expiry and changes to its user take effect at
+    # once (syncapi.tokens), this bounds only changes made behind Django's back (a queryset update).
+    "TOKEN_CACHE_SECONDS": 60,
     # Snapshots (syncapi.snapshots): the STORAGES alias of their files,
     "SNAPSHOT_STORAGE": "sync-snapshots",
     # records per part (a part is parsed in one task by the app: 5,000 is about 10 ms),

@@ -37,6 +37,21 @@ class SyncState(models.Model):
         return f"version {self.version}, purged through {self.purged_through}"
 
 
+class CollectionMark(models.Model):
+    """A collection's high-water mark: at least the highest version of its records and tombstones.
+
+    Written by the same triggers that assign versions, in the writing transaction, so every write
+    path moves it and a reader sees it move with the rows. A delta pull whose cursor is at or past
+    it has nothing to bring and is answered from this row alone. No row: not known, read the rows.
+    """
+
+    collection = models.CharField(max_length=64, primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.collection} @ {self.version}"
+
+
 class Tombstone(models.Model):
     """A record deleted for its readers, kept for the retention period so they see the delete.
 

@@ -5,14 +5,17 @@ The receivers only compare the stored row with the one being saved; `tokens_revo
 the work. Any new password hash counts, so Django re-hashing a password at sign-in (after a change
 of hasher settings) also ends the other devices' sessions, as it ends Django's own sessions. A
 queryset `update()` sends no signal: a deactivated user's tokens are refused all the same
-(`token_get_active` checks `is_active`), but a password set that way revokes nothing.
+(`token_get_active` checks `is_active`, of a cached user after at most TOKEN_CACHE_SECONDS), but a
+password set that way revokes nothing. Any other save of a user, and any change to a token, makes
+their cached tokens stale (syncapi.tokens).
 """
 
 from django.conf import settings
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from syncapi.tokens import tokens_revoke_for_user
+from syncapi.models import DeviceToken
+from syncapi.tokens import tokens_forget, tokens_forget_for_user, tokens_revoke_for_user
 
 # The user fields whose change ends every device session (a custom user model may lack is_active).
 _WATCHED = ("password", "is_active")
@@ -39,7 +42,17 @@ def _compare_credentials(sender, instance, raw=False, using=None, update_fields=
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="syncapi_user_credentials_revoke")
-def _revoke_after_credential_change(sender, instance, **kwargs):
+def _revoke_after_credential_change(sender, instance, update_fields=None, **kwargs):
     # After the row is written, in the same transaction: a failed save revokes nothing.
     if instance.__dict__.pop(_REVOKE, False):
         tokens_revoke_for_user(user=instance)
+    elif update_fields is None or set(update_fields) - {"last_login"}:
+        tokens_forget_for_user(user=instance)  # cached tokens hold the user as it was
+
+
+@receiver(post_save, sender=DeviceToken, dispatch_uid="syncapi_token_changed")
+@receiver(post_delete, sender=DeviceToken, dispatch_uid="syncapi_token_deleted")
+def _forget_changed_token(sender, instance, created=False, **kwargs):
+    """A token edited in the admin or deleted (with its user, say) is read from the database again."""
+    if not created:
+        tokens_forget([instance.token_hash])

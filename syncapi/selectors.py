@@ -12,11 +12,12 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from syncapi.cursor import Cursor
 from syncapi.errors import UnknownCollection
 from syncapi.history import HistoryForked
-from syncapi.models import SyncConfiguration, SyncState, Tombstone
+from syncapi.models import SyncConfiguration, SyncState
 from syncapi.page_format import record_dict, split_page
+from syncapi.pull_sql import Head, head_read, rows_after, tombstones_after
 from syncapi.registry import Collection, registry
-from syncapi.serialization import fetch_rows, record_values
-from syncapi.versioning import read_snapshot, versions_issued
+from syncapi.serialization import record_values
+from syncapi.versioning import read_snapshot
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class ChangePage:
     cursor: Cursor
     has_more: bool
     reset: bool
+    # What the page was read from: the same head gives the same page for the same request.
+    head: Head
 
 
 def collection_get(*, name: str) -> Collection:
@@ -47,46 +50,59 @@ def schema_version_get() -> int:
     return stored if stored is not None else SyncConfiguration._meta.get_field("schema_version").default
 
 
-def needs_reset(cursor: Cursor, state: SyncState) -> bool:
+def page_size_get() -> int:
+    """The configured page size (read only, like `schema_version_get`)."""
+    stored = SyncConfiguration.objects.filter(pk=1).values_list("page_size", flat=True).first()
+    return stored if stored is not None else SyncConfiguration._meta.get_field("page_size").default
+
+
+def needs_reset(cursor: Cursor, state: SyncState | Head) -> bool:
     """True if tombstones this cursor has not seen may have been purged since."""
     if cursor.epoch != state.epoch:
         return True  # another database: the cursor's versions mean nothing here
     return cursor.version < state.purged_through and cursor.horizon < state.purged_through
 
 
+def collection_head(*, collection: Collection) -> Head:
+    """The collection's head as the database holds it now (one statement: see `pull_sql`)."""
+    return head_read(collection, connections[DEFAULT_DB_ALIAS])
+
+
 def changes_since(
-    *, collection: Collection, cursor: Cursor | None, limit: int, user: AbstractBaseUser | None = None
+    *,
+    collection: Collection,
+    cursor: Cursor | None,
+    limit: int | None,
+    user: AbstractBaseUser | None = None,
+    head: Head | None = None,
 ) -> ChangePage:
-    """The next page of changes after `cursor` (None: from the beginning).
+    """The next page of changes after `cursor` (None: from the beginning), of at most `limit`
+    records and deletes (None: the configured page size).
 
     Records and tombstones are read in one snapshot and merged by version, so
     the returned cursor never passes a change that is not yet visible. In a
-    user-scoped collection a cursor of another user's records resets.
+    user-scoped collection a cursor of another user's records resets. Given a
+    `head` read just before, a cursor at or past the collection's mark gets its
+    empty page from the head alone.
 
     Raises HistoryForked if the cursor is ahead of the database's own history.
     """
     owner = str(user.pk) if collection.is_user_scoped else None
+    if head is not None and cursor is not None and _nothing_after(cursor, head, owner):
+        return _page(collection, [], False, cursor=cursor, head=head, owner=owner, after=cursor.version, more=False)
+    limit = limit if limit is not None else page_size_get()
+    connection = connections[DEFAULT_DB_ALIAS]
     with read_snapshot():
-        state = sync_state_get()
-        if cursor is not None and cursor.epoch == state.epoch:
-            if cursor.version > versions_issued(connections[DEFAULT_DB_ALIAS], state):
-                raise HistoryForked(epoch=cursor.epoch, version=cursor.version)
-        reset = cursor is not None and (needs_reset(cursor, state) or cursor.owner != owner)
+        head = head_read(collection, connection)
+        if cursor is not None and cursor.epoch == head.epoch and cursor.version > head.issued:
+            raise HistoryForked(epoch=cursor.epoch, version=cursor.version)
+        reset = cursor is not None and (needs_reset(cursor, head) or cursor.owner != owner)
         fresh = cursor is None or reset  # the client holds nothing: hidden rows and deletes are moot
         after = 0 if fresh else cursor.version
-        # A replica started after a purge, or already past it, lost nothing to it.
-        horizon = state.purged_through if fresh or after >= state.purged_through else cursor.horizon
-        rows_qs = collection.queryset_for(user)
-        if fresh and collection.visible is not None:
-            rows_qs = rows_qs.filter(collection.visible)
-        rows_qs = rows_qs.filter(version__gt=after).order_by("version")
-        rows = fetch_rows(record_values(collection, rows_qs)[: limit + 1])
+        rows = rows_after(collection, connection, after=after, limit=limit + 1, user=user, visible_only=fresh)
         tombstones = []
         if not fresh:
-            tomb_qs = Tombstone.objects.filter(collection=collection.name, version__gt=after)
-            if collection.is_user_scoped:
-                tomb_qs = tomb_qs.filter(owner=str(user.pk))
-            tombstones = list(tomb_qs.order_by("version").values_list("version", "record_id")[: limit + 1])
+            tombstones = tombstones_after(collection, connection, after=after, limit=limit + 1, owner=owner)
 
     if tombstones:
         merged = list(
@@ -97,14 +113,36 @@ def changes_since(
     else:
         page = rows[:limit]
         last = page[-1][1] if page else after
+    more = len(rows) + len(tombstones) > limit
+    return _page(collection, page, reset, cursor=cursor, head=head, owner=owner, after=last, more=more)
+
+
+def _nothing_after(cursor: Cursor, head: Head, owner: str | None) -> bool:
+    """Whether a pull from `cursor` brings nothing, by the head alone: no reset, no fork, and the
+    cursor at or past every version the collection holds."""
+    return (
+        head.mark is not None
+        and cursor.epoch == head.epoch
+        and cursor.owner == owner
+        and head.mark <= cursor.version <= head.issued
+        and not needs_reset(cursor, head)
+    )
+
+
+def _page(collection, page: list, reset: bool, *, cursor, head: Head, owner, after: int, more: bool) -> ChangePage:
+    """A page of `page` (rows and deleted ids), its cursor at version `after`."""
+    fresh = cursor is None or reset
+    # A replica started after a purge, or already past it, lost nothing to it.
+    horizon = head.purged_through if fresh or cursor.version >= head.purged_through else cursor.horizon
     upserts, deletes = split_page(collection, page)
     return ChangePage(
         collection=collection.name,
         upserts=upserts,
         deletes=deletes,
-        cursor=Cursor(collection=collection.name, epoch=state.epoch, horizon=horizon, version=last, owner=owner),
-        has_more=len(rows) + len(tombstones) > limit,
+        cursor=Cursor(collection=collection.name, epoch=head.epoch, horizon=horizon, version=after, owner=owner),
+        has_more=more,
         reset=reset,
+        head=head,
     )
 
 
@@ -116,7 +154,8 @@ def collections_changed(*, cursors: list[tuple[Collection, Cursor]], user: Abstr
     changed = []
     for collection, cursor in cursors:
         try:
-            page = changes_since(collection=collection, cursor=cursor, limit=1, user=user)
+            head = collection_head(collection=collection)
+            page = changes_since(collection=collection, cursor=cursor, limit=1, user=user, head=head)
         except HistoryForked:  # a restored backup: the pull that follows starts the device over
             changed.append(collection.name)
             continue
@@ -133,9 +172,10 @@ def record_get(*, collection: Collection, pk) -> dict | None:
     """
     connection = connections[collection.model._default_manager.db]
     key = (collection.name, connection.alias, connection.vendor)
-    if key not in _RECORD_SQL:
-        _RECORD_SQL[key] = _record_sql(collection, connection)
-    sql, params, at = _RECORD_SQL[key]
+    compiled = _RECORD_SQL.get(key)
+    if compiled is None or compiled[0] is not collection:  # new, or registered anew (other fields)
+        compiled = _RECORD_SQL[key] = (collection, *_record_sql(collection, connection))
+    _, sql, params, at = compiled
     params = [*params[:at], collection.model._meta.pk.get_db_prep_value(pk, connection), *params[at + 1 :]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -143,7 +183,8 @@ def record_get(*, collection: Collection, pk) -> dict | None:
     return record_dict(collection, row) if row else None
 
 
-_RECORD_SQL: dict[tuple, tuple[str, list, int]] = {}
+# (collection name, database alias, vendor) -> (the collection compiled, sql, params, the key's index).
+_RECORD_SQL: dict[tuple, tuple[Collection, str, list, int]] = {}
 
 
 def _record_sql(collection: Collection, connection) -> tuple[str, list, int]:

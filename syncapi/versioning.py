@@ -10,6 +10,9 @@ version that could still appear later:
   before any row is touched; row triggers then draw from a sequence.
 - SQLite: writers are serialised by the database itself (BEGIN IMMEDIATE);
   triggers count in the `syncapi_syncstate` row.
+
+The same triggers keep each collection's high-water mark (`CollectionMark`):
+after every write statement it is at least the highest version the write drew.
 """
 
 from contextlib import contextmanager
@@ -20,6 +23,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 # Key of the PostgreSQL advisory lock that serialises writers of synced tables.
 PG_LOCK_KEY = 0x53594E43  # "SYNC"
 PG_SEQUENCE = "syncapi_version_seq"
+# The table of CollectionMark; triggers write it once it exists (migration 0009).
+MARK_TABLE = "syncapi_collectionmark"
 
 _PG_BASE = [
     f"CREATE SEQUENCE IF NOT EXISTS {PG_SEQUENCE}",
@@ -28,6 +33,18 @@ _PG_BASE = [
     LANGUAGE plpgsql AS $$
     BEGIN
         PERFORM pg_advisory_xact_lock({PG_LOCK_KEY});
+        RETURN NULL;
+    END $$
+    """,
+    # After a write statement, under the writers' lock: the sequence's last value is at least
+    # every version the statement drew. The collection's name is the trigger's argument.
+    f"""
+    CREATE OR REPLACE FUNCTION syncapi_mark_collection() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO {MARK_TABLE} (collection, version)
+        SELECT TG_ARGV[0], last_value FROM {PG_SEQUENCE} WHERE is_called
+        ON CONFLICT (collection) DO UPDATE SET version = GREATEST({MARK_TABLE}.version, EXCLUDED.version);
         RETURN NULL;
     END $$
     """,
@@ -93,9 +110,18 @@ def _trigger_sql(connection, name: str, model, owner_field: str | None) -> list[
     pk = meta.pk
     prefix = f"syncapi_{table}"
     owner_column = _owner_column(model, owner_field)
+    marked = MARK_TABLE in connection.introspection.table_names()
     if connection.vendor == "postgresql":
-        return _pg_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column)
-    return _sqlite_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column)
+        statements = _pg_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column)
+        # Named to fire after the other AFTER statement triggers (alphabetical), which draw versions too.
+        if marked:
+            mark = (
+                f'CREATE OR REPLACE TRIGGER syncapi_watermark AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION syncapi_mark_collection('{name}')"
+            )
+            return [*statements, mark]
+        return [*statements, f'DROP TRIGGER IF EXISTS syncapi_watermark ON "{table}"']
+    return _sqlite_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column, marked)
 
 
 def _pg_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column) -> list[str]:
@@ -161,13 +187,18 @@ def _pg_trigger_sql(connection, name, model, owner_field, table, pk, prefix, own
     ]
 
 
-def _sqlite_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column) -> list[str]:
+def _sqlite_trigger_sql(connection, name, model, owner_field, table, pk, prefix, owner_column, marked) -> list[str]:
     owner = lambda row: _owner_text(connection, model, owner_field, row)  # noqa: E731
+    current = "(SELECT version FROM syncapi_syncstate WHERE id = 1)"
     bump = (
         "INSERT INTO syncapi_syncstate (id, version, purged_through, epoch) VALUES (1, 1, 0, '') "
         "ON CONFLICT (id) DO UPDATE SET version = version + 1;"
     )
-    current = "(SELECT version FROM syncapi_syncstate WHERE id = 1)"
+    if marked:  # each row trigger takes one version: the collection's mark follows it
+        bump += (
+            f"\n            INSERT INTO {MARK_TABLE} (collection, version) VALUES ('{name}', {current}) "
+            f"ON CONFLICT (collection) DO UPDATE SET version = MAX(version, excluded.version);"
+        )
     now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
     other_columns = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields if f.column != "version")
     set_version = f'UPDATE "{table}" SET version = {current} WHERE rowid = NEW.rowid;'
@@ -281,6 +312,28 @@ def advance_counter(connection, collections) -> None:
             cursor.execute("UPDATE syncapi_syncstate SET version = MAX(version, %s) WHERE id = 1", [top])
 
 
+def marks_fill(connection, collections) -> None:
+    """Set each collection's mark to the highest version of its rows and tombstones (0 if none).
+
+    For a database whose rows were versioned before marks existed; from then on the triggers keep
+    them. Runs in the caller's transaction, which must keep writers out (a migration's does).
+    (`WHERE true`: SQLite reads an INSERT … SELECT's ON CONFLICT only after a WHERE.)
+    """
+    existing = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for collection in collections:
+            table = collection.model._meta.db_table
+            if table not in existing:
+                continue
+            cursor.execute(
+                f"""INSERT INTO {MARK_TABLE} (collection, version) SELECT %s, COALESCE(MAX(v), 0) FROM (
+                        SELECT MAX(version) AS v FROM "{table}"
+                        UNION ALL SELECT MAX(version) FROM syncapi_tombstone WHERE collection = %s) AS versions
+                    WHERE true ON CONFLICT (collection) DO UPDATE SET version = excluded.version""",
+                [collection.name, collection.name],
+            )
+
+
 def lock_versions(using: str = DEFAULT_DB_ALIAS) -> None:
     """Take the writers' lock now, at the start of a writing transaction.
 
@@ -343,6 +396,15 @@ def install_triggers_of_state(apps, schema_editor) -> None:
             continue
         if meta.db_table in connection.introspection.table_names():
             install_table_triggers(connection, collection.name, model, collection.owner_field)
+
+
+def install_marks_of_state(apps, schema_editor) -> None:
+    """A migration step (RunPython) after the marks' table is made: the triggers that keep the marks,
+    and each collection's mark as the data stands."""
+    from syncapi.registry import registry
+
+    install_triggers_of_state(apps, schema_editor)
+    marks_fill(schema_editor.connection, registry.collections())
 
 
 def set_triggers_aside(apps, schema_editor) -> None:

@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from syncapi import serializers as s
+from syncapi.conditional import conditional_headers, not_modified, page_etag
 from syncapi.conf import sync_settings
 from syncapi.cursor import decode_cursor, encode_cursor
 from syncapi.devices import UNKNOWN_DEVICE
@@ -22,11 +23,10 @@ from syncapi.errors import (
     TooManyMutations,
 )
 from syncapi.history import HistoryForked, history_fork_close
-from syncapi.models import SyncConfiguration
 from syncapi.page_format import UPSERTS_HEADER, page_response
 from syncapi.push import Mutation, mutations_apply
 from syncapi.registry import registry
-from syncapi.selectors import changes_since, collection_get, collections_changed, config_get
+from syncapi.selectors import changes_since, collection_get, collection_head, collections_changed, config_get
 from syncapi.serialization import json_response
 from syncapi.throttling import LoginAddressThrottle, LoginUsernameThrottle
 from syncapi.tokens import token_create, token_revoke
@@ -44,9 +44,10 @@ class ConfigView(APIView):
         return json_response(config_get())
 
 
-def _parse_limit(raw: str | None) -> int:
+def _parse_limit(raw: str | None) -> int | None:
+    """The page size asked for, clamped (None: the configured one, read only if a page is read)."""
     if raw is None:
-        return SyncConfiguration.load().page_size
+        return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
         raise InvalidLimit()
     return min(int(raw), sync_settings.MAX_PAGE_SIZE)
@@ -81,8 +82,13 @@ class PullView(APIView):
         limit = _parse_limit(request.query_params.get("limit"))
         raw_cursor = request.query_params.get("cursor")
         cursor = decode_cursor(raw_cursor, collection=target.name) if raw_cursor is not None else None
+        owner = str(request.user.pk) if target.is_user_scoped else None
+        head = collection_head(collection=target)
+        unchanged = not_modified(request, target, page_etag(target, head, owner))
+        if unchanged is not None:
+            return unchanged
         try:
-            page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
+            page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user, head=head)
         except HistoryForked as fork:  # a backup was restored: every device downloads anew
             history_fork_close(epoch=fork.epoch, version=fork.version)
             page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
@@ -90,6 +96,7 @@ class PullView(APIView):
             collection=page.collection, upserts=page.upserts, deletes=page.deletes,
             cursor=encode_cursor(page.cursor), has_more=page.has_more, reset=page.reset,
         )  # fmt: skip
+        conditional_headers(response, target, page_etag(target, page.head, owner))
         return compressed_response(request, response)
 
 
