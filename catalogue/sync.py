@@ -56,6 +56,7 @@ register(
     writable="staff",
     conflict_policy="merge",
     write_serializer=ProductWriteSerializer,
+    bulk_updates=True,  # its serializer never takes the picture, the one field Product.save() handles
 )
 register(
     "favourites",

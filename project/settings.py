@@ -292,12 +292,13 @@ SYNCAPI = {
     "SNAPSHOT_MAX_AGE_HOURS": float(os.environ.get("SYNC_SNAPSHOT_MAX_AGE_HOURS", "24")),
 }
 
-# Shared short-lived state: with REDIS_URL set, Django's cache is Redis (its built-in backend), which
-# every server process shares: the login throttles' counts and the cached device tokens
-# (SYNCAPI["TOKEN_CACHE"]). Without it one machine runs alone: the throttles count in a table of the
-# database (made by syncapi's migration 0003) and each request reads its token from the database.
+# Shared short-lived state: with REDIS_URL set, Django's cache is Redis (its built-in backend, reusing
+# its client objects: syncapi/cache.py), which every server process shares: the login throttles'
+# counts and the cached device tokens (SYNCAPI["TOKEN_CACHE"]). Without it one machine runs alone:
+# the throttles count in a table of the database (made by syncapi's migration 0003) and each request
+# reads its token from the database.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-_REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+_REDIS = {"BACKEND": "syncapi.cache.RedisCache", "LOCATION": REDIS_URL}
 CACHES = {
     "default": _REDIS if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": (

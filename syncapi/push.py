@@ -92,23 +92,29 @@ def _runs(mutations: list[Mutation]):
         yield list(run)
 
 
-@transaction.atomic
 def mutations_apply(*, user, client_id, mutations: list[Mutation], device: str = "") -> dict:
-    """Apply `mutations` of one client in order; answer one result per mutation.
+    """Apply `mutations` of one client in order, in one transaction; answer one result per mutation.
 
-    Each applied change is also written to the admin's history, with `user` and `device` (admin_log).
+    The push's leading plain updates are planned before the writers' lock is
+    taken and stored in bulk under it (syncapi.push_plan); every other
+    mutation is applied here, one by one. Each applied change is also written
+    to the admin's history, with `user` and `device` (admin_log).
     """
-    lock_versions()
-    client, _ = SyncClient.objects.select_for_update().get_or_create(user=user, client_id=client_id)
-    push = _Push(user=user, client=client, log=SyncChangeLog(user=user, device=device), fields=_WritableFields())
-    results = []
-    for run in _runs(mutations):
-        if run[0].group is None:
-            results.append(_apply_one(push, run[0]))
-        else:
-            results += _apply_group(push, run)
-    push.log.write()
-    client.save(update_fields=["last_mutation_id", "last_seen_at"])
+    from syncapi.push_plan import leading_apply, plans_make  # it builds on this module's checks
+
+    leading = plans_make(user=user, client_id=client_id, mutations=mutations)
+    with transaction.atomic():
+        lock_versions()
+        client, _ = SyncClient.objects.select_for_update().get_or_create(user=user, client_id=client_id)
+        push = _Push(user=user, client=client, log=SyncChangeLog(user=user, device=device), fields=_WritableFields())
+        results = leading_apply(push, mutations[: leading.length], leading.plans)
+        for run in _runs(mutations[leading.length :]):
+            if run[0].group is None:
+                results.append(_apply_one(push, run[0]))
+            else:
+                results += _apply_group(push, run)
+        push.log.write()
+        client.save(update_fields=["last_mutation_id", "last_seen_at"])
     return {"last_mutation_id": client.last_mutation_id, "results": results}
 
 
@@ -284,7 +290,8 @@ def _upsert(push: _Push, collection: Collection, instance, pk, mutation: Mutatio
     if mutation.base_version != push.base_of(collection, instance) and collection.conflict_policy != "client_wins":
         if collection.conflict_policy == "server_wins":
             return _conflict(collection, instance.pk)
-        data, conflicts = _merge(serializer_class(context=context), collection, instance, mutation)
+        current = record_get(collection=collection, pk=instance.pk)
+        data, conflicts = _merge(serializer_class(context=context), current, mutation)
     if data:
         version = instance.version  # the row's before this write (triggers give it the next one)
         _save(serializer_class(instance, data=data, partial=True, context=context), {})
@@ -347,9 +354,9 @@ def _unchanged(field: serializers.Field, seen: Any, current: Any) -> bool:
     return seen is not _DIFFERENT and seen == _canonical(field, current)
 
 
-def _merge(serializer, collection: Collection, instance, mutation: Mutation) -> tuple[dict, list[str]]:
-    """Split the changed fields: those still equal to the client's base apply."""
-    current = record_get(collection=collection, pk=instance.pk)
+def _merge(serializer, current: dict, mutation: Mutation) -> tuple[dict, list[str]]:
+    """Split the changed fields: those still equal to the client's base in `current` (the server's
+    record as a pull gives it) apply."""
     base = mutation.base or {}
     apply, conflicts = {}, []
     for name, value in mutation.data.items():

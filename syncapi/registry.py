@@ -45,6 +45,10 @@ class Collection:
     # (wire field, collection): each record keeps the pictures of the record that field points to, fetched
     # ahead of use when the configuration's offline_images is "favourites" (a favourite, its product).
     keeps_images_of: tuple[str, str] | None = None
+    # A push may store plain updates of existing records in bulk (syncapi.push_plan): only if the model's
+    # save() and signal receivers do nothing for the fields the write serializer accepts, and its validation
+    # reads other records only through database constraints (docs/registering-models.md).
+    bulk_updates: bool = False
 
     @property
     def is_user_scoped(self) -> bool:

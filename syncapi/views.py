@@ -92,9 +92,11 @@ class PullView(APIView):
         except HistoryForked as fork:  # a backup was restored: every device downloads anew
             history_fork_close(epoch=fork.epoch, version=fork.version)
             page = changes_since(collection=target, cursor=cursor, limit=limit, user=request.user)
+        # An unchanged cursor (nothing new) is the one the client sent: no need to sign it again.
+        encoded = raw_cursor if page.cursor == cursor else encode_cursor(page.cursor)
         response = page_response(
             collection=page.collection, upserts=page.upserts, deletes=page.deletes,
-            cursor=encode_cursor(page.cursor), has_more=page.has_more, reset=page.reset,
+            cursor=encoded, has_more=page.has_more, reset=page.reset,
         )  # fmt: skip
         conditional_headers(response, target, page_etag(target, page.head, owner))
         return compressed_response(request, response)

@@ -6,6 +6,7 @@ Across two server processes: tests/syncapi/test_two_servers.py.
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -33,7 +34,7 @@ def token_cache(settings):
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
         pytest.fail(f"Redis does not answer at {REDIS_URL} ({error}): this test needs it running")
-    redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    redis_cache = {"BACKEND": "syncapi.cache.RedisCache", "LOCATION": REDIS_URL}
     settings.CACHES = {**settings.CACHES, "tokens": redis_cache}
     settings.SYNCAPI = {**settings.SYNCAPI, "TOKEN_CACHE": "tokens"}
     cache = caches["tokens"]
@@ -151,3 +152,16 @@ def test_last_use_is_written_once_however_many_requests(token_cache, user):
     with CaptureQueriesContext(connection) as queries:
         client.get(ME)
     assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+
+
+def test_the_redis_backend_reuses_one_client_per_pool_across_calls_and_threads(token_cache):
+    token_cache.set("answer", 42)
+    assert token_cache.get("answer") == 42
+    assert not token_cache.add("answer", 0)
+    client = token_cache._cache.get_client(write=True)
+    with ThreadPoolExecutor(4) as pool:
+        clients = list(pool.map(lambda n: token_cache._cache.get_client(write=True), range(8)))
+        values = list(pool.map(lambda n: token_cache.get("answer"), range(8)))
+
+    assert {id(c) for c in clients} == {id(client)}
+    assert values == [42] * 8
