@@ -10,9 +10,8 @@ REQUIRE_POSTGRES ?= 0
 # Redis for the shared cache (REDIS_URL): the tests whose behaviour the cache changes run again on
 # PostgreSQL with Django's cache in Redis. Redis is required: a missing server fails the run.
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
-REDIS_SUITE := tests/syncapi/test_auth.py tests/syncapi/test_token_cache.py tests/syncapi/test_throttling.py \
-	tests/syncapi/test_pull.py tests/syncapi/test_no_change_pulls.py tests/syncapi/test_changed.py \
-	tests/syncapi/test_push.py tests/syncapi/test_devices.py tests/syncapi/test_first_download.py
+REDIS_SUITE := tests/syncapi/test_auth.py tests/syncapi/test_token_cache.py tests/syncapi/test_pull.py \
+	tests/syncapi/test_no_change_pulls.py tests/syncapi/test_changed.py tests/syncapi/test_devices.py
 
 .PHONY: run test lint test-js test-sqlite test-postgres test-redis install install-dev chromium nginx node bench bench-report stress screenshots clean
 
@@ -118,7 +117,7 @@ stress: install-dev
 		tests/syncapi/test_stress_postgres.py
 
 # Every benchmark at full size, beside its floor; writes var/bench/benchmarks.md and its chart
-# (about 35 minutes; needs PostgreSQL too). `make bench-report` measures the same and refreshes
+# (about 55 minutes; needs PostgreSQL and Redis too). `make bench-report` measures the same and refreshes
 # the committed report, docs/benchmarks.md: run it when the report is deliberately refreshed.
 bench: install-dev chromium nginx
 	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench --out var/bench

@@ -8,7 +8,7 @@ report (`make bench-report`, when the report is deliberately refreshed). The
 notes in `bench/NOTES.md` (what each floor is, where a goal is missed and
 why) are appended to the report.
 
-    .venv/bin/python -m bench                 # everything, full size (about 35 minutes)
+    .venv/bin/python -m bench                 # everything, full size (about 55 minutes)
     .venv/bin/python -m bench --only pwa_sync --db sqlite
     .venv/bin/python -m bench --quick --out /tmp/report   # tiny sizes: checks it runs, numbers mean nothing
     .venv/bin/python -m bench --render docs/benchmarks.json --out docs   # the report again from its samples
@@ -25,7 +25,7 @@ from bench.common import DATABASES, ROOT, Result, digits_for, machine, print_res
 
 # In report order.
 MODULES = ("pwa_sync", "phone_link", "first_downloads", "list_order", "pull_throughput", "delta_pull", "push", "load",
-           "open_apps", "product_import", "pictures")  # fmt: skip
+           "mixed", "open_apps", "product_import", "pictures")  # fmt: skip
 
 
 def collect(names: list[str], quick: bool, dbs: tuple[str, ...]) -> list[Result]:

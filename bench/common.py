@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DATABASES = ("sqlite", "postgres")
+# A Redis database of the benchmarks' own (flushed before each server starts): Django's shared cache when a bench asks.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}  # how the report names them
 
 
@@ -87,16 +89,16 @@ def digits_for(result: Result) -> int:
     return 1 if result.median < 100 else 0
 
 
-def print_results(results: list[Result], *, with_bench: bool = True) -> None:
-    """The results as a plain-text table: median (range), floor, ratio, goal and verdict."""
-    print(f"\n{'case':<84} {'median (range)':>26} {'floor':>26} {'ratio':>6}  goal")
+def print_results(results: list[Result], *, with_bench: bool = True, width: int = 84) -> None:
+    """The results as a plain-text table: median (range), floor, ratio, goal and verdict; `width`: the case column's."""
+    print(f"\n{'case':<{width}} {'median (range)':>26} {'floor':>26} {'ratio':>6}  goal")
     for r in results:
         digits = digits_for(r)
         name = f"{r.bench}: {r.case}" if with_bench else r.case
         floor = f"{spread(r.floor_samples, digits)} {r.unit}" if r.floor_samples else ""
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
         verdict = "" if r.met is None else ("  met" if r.met else "  MISSED")
-        print(f"{name[:84]:<84} {spread(r.samples, digits) + ' ' + r.unit:>26} {floor:>26} {ratio:>6}  "
+        print(f"{name[:width]:<{width}} {spread(r.samples, digits) + ' ' + r.unit:>26} {floor:>26} {ratio:>6}  "
               f"{r.goal}{verdict}")  # fmt: skip
 
 
@@ -225,6 +227,40 @@ def serve(
             before_start(env, Path(static) / "static")
         with gunicorn(env, workers=workers, threads=threads, access_log=access_log) as base:
             yield base, url
+
+
+def redis_flush(url: str) -> None:
+    """Empty the Redis database at `url`, so no token or count of an earlier server is found in it."""
+    import redis
+
+    with redis.Redis.from_url(url, socket_connect_timeout=3) as client:
+        client.flushdb()
+
+
+@contextlib.contextmanager
+def serve_instances(
+    products: int,
+    db: str = "postgres",
+    *,
+    instances: int = 1,
+    workers: int = 2,
+    threads: int = 4,
+    name: str = "serve",
+    redis_url: str = "",
+):
+    """As `serve`, but `instances` gunicorns on ports of their own, as servers behind a load balancer: one
+    database, one snapshot storage, and with `redis_url` one Redis as Django's cache (flushed before they
+    start; without it none, whatever this process's environment says). `workers` and `threads` are each
+    instance's. Yields (base URLs, DATABASE_URL)."""
+    with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
+        env = django_env(url, STATIC_ROOT=f"{static}/static", SYNC_SNAPSHOT_DIR=f"{static}/snapshots",
+                         REDIS_URL=redis_url)  # fmt: skip
+        _django(env, "-m", "bench.site_setup", "--products", str(products))
+        if redis_url:
+            redis_flush(redis_url)
+        with contextlib.ExitStack() as servers:
+            bases = [servers.enter_context(gunicorn(env, workers=workers, threads=threads)) for _ in range(instances)]
+            yield bases, url
 
 
 def machine() -> dict:

@@ -35,7 +35,12 @@ def price_changed(price: Decimal, *, percent: Decimal | None = None, amount: Dec
 @transaction.atomic
 def products_change_prices(*, products: QuerySet[Product], percent: Decimal | None = None,
                            amount: Decimal | None = None, rounding: str = "cent") -> int:  # fmt: skip
-    """Change the prices of `products` by `percent` or `amount`; all or none (a price below 0 refuses all)."""
+    """Change the prices of `products` by `percent` or `amount`; all or none (a price below 0 refuses all).
+
+    The writers' lock comes first, before any product row is locked: a push holding it may need a
+    share lock on one of these rows at its commit (the foreign key of a new favourite).
+    """
+    lock_versions()
     changed = []
     for product in products.select_related(None).select_for_update().only("pk", "price", "name"):
         new = price_changed(product.price, percent=percent, amount=amount, rounding=rounding)
