@@ -95,7 +95,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # Each request's first query is preceded by a `SELECT 1` on a reused connection, so a
+        # connection the database dropped (restart, failover) is replaced instead of failing one
+        # request: one round trip per request. Off behind a pooler that does its own checks.
+        conn_health_checks=_env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
