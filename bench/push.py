@@ -24,8 +24,9 @@ The floors, measured alternately with the endpoint in the same process:
   changes nothing, so this is all the work a correct server has to do; there
   is no plain-SQL equivalent of "the same UPDATEs" to compare with.
 
-Orders: 80 orders of 10 lines, each created as a draft, given its lines and
-submitted (12 mutations, 960 in all, within the push cap), pushed with each
+Orders: 80 orders of 10 lines (as many as `--mutations` holds in a smaller
+run, at least 2), each created as a draft, given its lines and submitted (12
+mutations, 960 in all, within the push cap), pushed with each
 order in its own atomic group, beside the very same push without groups.
 Both are timed at the endpoint, and the writers' lock as the grouped push
 holds it. Every order must end submitted with its 10 lines and a total.
@@ -55,6 +56,13 @@ PATH = "/api/sync/push/"
 QUICK = {"mutations": 50, "runs": 1, "products": 100}
 ORDERS, ORDER_LINES = 80, 10
 FLOOR_ORDERS = "the same push without groups"
+
+
+def orders_for(mutations: int) -> int:
+    """How many orders a run of `mutations` pushes: ORDERS, or fewer in a smaller run."""
+    return max(2, min(ORDERS, mutations // (ORDER_LINES + 2)))
+
+
 FULL = {"mutations": 1000, "runs": 5, "products": 5000}
 GOAL_DB = "postgres"
 GOAL_LOCK_MS, GOAL_RATE = 200, 5000
@@ -211,12 +219,13 @@ def _floor_run(client: tuple, ids: list[uuid.UUID]) -> dict[str, float]:
     return {"floor": apply_seconds, "floor_replay": replay_seconds}
 
 
-def _order_body(product_ids: list[uuid.UUID], *, grouped: bool) -> tuple[bytes, list[str]]:
-    """80 orders, each a draft, its lines and its submission (a group each if `grouped`): the body and order ids."""
+def _order_body(product_ids: list[uuid.UUID], orders: int, *, grouped: bool) -> tuple[bytes, list[str]]:
+    """`orders` orders, each a draft, its lines and its submission (a group each if `grouped`): the body and
+    order ids."""
     import orjson
 
     mutations, order_ids = [], []
-    for n in range(ORDERS):
+    for n in range(orders):
         order_id = str(uuid.uuid4())
         order_ids.append(order_id)
         group = {"group": order_id} if grouped else {}
@@ -238,19 +247,19 @@ def _order_body(product_ids: list[uuid.UUID], *, grouped: bool) -> tuple[bytes, 
     return orjson.dumps({"client_id": str(uuid.uuid4()), "mutations": mutations}), order_ids
 
 
-def _orders_run(http, product_ids, held: list[float]) -> dict[str, float]:
+def _orders_run(http, product_ids, orders: int, held: list[float]) -> dict[str, float]:
     """The order push grouped and ungrouped: seconds at the endpoint and with the writers' lock held."""
     from catalogue.models import Order, OrderLine
 
     timings = {}
     for name, grouped in (("orders_grouped", True), ("orders_ungrouped", False)):
-        body, order_ids = _order_body(product_ids, grouped=grouped)
+        body, order_ids = _order_body(product_ids, orders, grouped=grouped)
         response, seconds = timed(lambda: http.post(PATH, data=body, content_type="application/json"))  # noqa: B023
-        _expect_answer(response, "applied", ORDERS * (ORDER_LINES + 2))
+        _expect_answer(response, "applied", orders * (ORDER_LINES + 2))
         submitted = Order.objects.filter(pk__in=order_ids, status="submitted", total__isnull=False).count()
-        expect(submitted == ORDERS, f"{submitted} of {ORDERS} orders submitted with a total")
+        expect(submitted == orders, f"{submitted} of {orders} orders submitted with a total")
         lines = OrderLine.objects.filter(order_id__in=order_ids).count()
-        expect(lines == ORDERS * ORDER_LINES, f"{lines} order lines stored, expected {ORDERS * ORDER_LINES}")
+        expect(lines == orders * ORDER_LINES, f"{lines} order lines stored, expected {orders * ORDER_LINES}")
         timings[name], timings[f"{name}_lock"] = seconds, held.pop()
     return timings
 
@@ -300,7 +309,7 @@ def _worker(mutations: int, runs: int) -> dict:
                 if run:
                     timings[name].append(seconds)
         held.clear()
-        for name, seconds in _orders_run(http, ids, held).items():
+        for name, seconds in _orders_run(http, ids, orders_for(mutations), held).items():
             if run:
                 timings[name].append(seconds)
     return {"vendor": connection.vendor, "mutations": mutations, "timings": timings}
@@ -333,7 +342,8 @@ def results(db: str, measured: dict) -> list[Result]:
     def ms(name: str) -> list[float]:
         return [seconds * 1000 for seconds in timings[name]]
 
-    orders = ORDERS * (ORDER_LINES + 2)
+    orders = orders_for(count)
+    ordered = orders * (ORDER_LINES + 2)
     return [
         Result(bench="Push", case=f"{count:,} mutations in one request, {label}", unit="mutations/s",
                samples=rates("endpoint"), floor_samples=rates("floor"), floor=FLOOR_APPLY, higher_is_better=True,
@@ -346,9 +356,10 @@ def results(db: str, measured: dict) -> list[Result]:
         Result(bench="Push", case=f"the same request replayed ({count:,} duplicates), {label}", unit="mutations/s",
                samples=rates("endpoint_replay"), floor_samples=rates("floor_replay"), floor=FLOOR_REPLAY,
                higher_is_better=True),
-        Result(bench="Push", case=f"{ORDERS} orders of {ORDER_LINES} lines, a group each ({orders} mutations), {label}",
-               unit="mutations/s", samples=[orders / s for s in timings["orders_grouped"]],
-               floor_samples=[orders / s for s in timings["orders_ungrouped"]], floor=FLOOR_ORDERS,
+        Result(bench="Push", case=f"{orders} orders of {ORDER_LINES} lines, a group each ({ordered} mutations), "
+                                  f"{label}",
+               unit="mutations/s", samples=[ordered / s for s in timings["orders_grouped"]],
+               floor_samples=[ordered / s for s in timings["orders_ungrouped"]], floor=FLOOR_ORDERS,
                higher_is_better=True),
         Result(bench="Push", case=f"writers' lock held by the grouped order push, {label}", unit="ms",
                samples=ms("orders_grouped_lock"), floor_samples=ms("orders_ungrouped_lock"), floor=FLOOR_ORDERS),

@@ -25,6 +25,7 @@ from syncapi.errors import (
 from syncapi.history import HistoryForked, history_fork_close
 from syncapi.page_format import UPSERTS_HEADER, page_response
 from syncapi.push import Mutation, mutations_apply
+from syncapi.push_envelope import envelope_read
 from syncapi.registry import registry
 from syncapi.selectors import changes_since, collection_get, collection_head, collections_changed, config_get
 from syncapi.serialization import json_response
@@ -162,15 +163,15 @@ class PushView(APIView):
         limit = sync_settings.MAX_PUSH_MUTATIONS
         if isinstance(body, dict) and isinstance(body.get("mutations"), list) and len(body["mutations"]) > limit:
             raise TooManyMutations(limit=limit)
-        envelope = s.PushRequestSerializer(data=body)
-        if not envelope.is_valid():
-            raise InvalidBody(errors=envelope.errors)
-        result = mutations_apply(
-            user=request.user,
-            client_id=envelope.validated_data["client_id"],
-            mutations=[Mutation(**m) for m in envelope.validated_data["mutations"]],
-            device=_device_name(request),
-        )
+        read = envelope_read(body)
+        if read is None:  # not plainly well formed: the serializer decides, and names what is wrong
+            envelope = s.PushRequestSerializer(data=body)
+            if not envelope.is_valid():
+                raise InvalidBody(errors=envelope.errors)
+            read = envelope.validated_data["client_id"], [Mutation(**m) for m in envelope.validated_data["mutations"]]
+        client_id, mutations = read
+        result = mutations_apply(user=request.user, client_id=client_id, mutations=mutations,
+                                 device=_device_name(request))  # fmt: skip
         return json_response(result)
 
 

@@ -28,7 +28,8 @@ def _figures(stdout: str, case: str) -> list[str]:
 @pytest.mark.postgres  # its set-ups that matter: PostgreSQL with Redis, one and two instances
 def test_load_benchmark_reports_both_loops_beside_their_floors():
     db = engine_under_test()
-    result = run_bench("bench.load", "--quick", "--mode", "closed", "open", "--db", db, timeout=600)
+    result = run_bench("bench.load", "--quick", "--mode", "closed", "open", "--duration", "1", "--open-duration", "1",
+                       "--db", db, timeout=600)  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
 
     for setup in SETUPS[db]:
