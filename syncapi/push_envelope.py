@@ -11,10 +11,9 @@ its one source. `tests/syncapi/test_push_envelope.py` holds both to the same ans
 from uuid import UUID
 
 from syncapi.push import Mutation
-from syncapi.serializers import MAX_INT64
+from syncapi.serializers import MAX_INT64, MAX_NAME_LENGTH
 
 _OPS = frozenset(("upsert", "delete"))
-_TEXT_MAX = 64  # collection, record_id and group: MutationSerializer's max_length
 
 
 def envelope_read(body) -> tuple[UUID, list[Mutation]] | None:
@@ -70,4 +69,4 @@ def _integer(value) -> bool:
 
 def _text(value) -> bool:
     """A string the serializer takes as it is: 1–64 characters, ASCII, no NUL (DRF refuses NULs)."""
-    return isinstance(value, str) and 0 < len(value) <= _TEXT_MAX and value.isascii() and "\x00" not in value
+    return isinstance(value, str) and 0 < len(value) <= MAX_NAME_LENGTH and value.isascii() and "\x00" not in value

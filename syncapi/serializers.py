@@ -7,6 +7,7 @@ response serializers here only describe it in the schema.
 from rest_framework import serializers
 
 MAX_INT64 = 2**63 - 1
+MAX_NAME_LENGTH = 64  # a mutation's collection, record_id and group
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -39,14 +40,14 @@ class StrictUUIDField(serializers.UUIDField):
 class MutationSerializer(serializers.Serializer):
     id = StrictIntegerField(min_value=1, max_value=MAX_INT64)
     # Not trimmed: " products" is an unknown collection, answered per mutation, not a broken body.
-    collection = StrictCharField(min_length=1, max_length=64, trim_whitespace=False)
+    collection = StrictCharField(min_length=1, max_length=MAX_NAME_LENGTH, trim_whitespace=False)
     op = serializers.ChoiceField(choices=["upsert", "delete"])
-    record_id = StrictCharField(min_length=1, max_length=64, trim_whitespace=False)
+    record_id = StrictCharField(min_length=1, max_length=MAX_NAME_LENGTH, trim_whitespace=False)
     base_version = StrictIntegerField(min_value=0, max_value=MAX_INT64, allow_null=True, required=False, default=None)
     data = serializers.DictField(required=False, default=dict)
     base = serializers.DictField(required=False, allow_null=True, default=None)
     group = StrictCharField(
-        min_length=1, max_length=64, required=False, allow_null=True, default=None, trim_whitespace=False,
+        min_length=1, max_length=MAX_NAME_LENGTH, required=False, allow_null=True, default=None, trim_whitespace=False,
         help_text="Mutations of one request sharing a group are applied all or none, in order; a group's "
         "mutations are consecutive. An extension: docs/protocol-notes.md.",
     )  # fmt: skip
