@@ -117,7 +117,7 @@ stress: install-dev
 		tests/syncapi/test_stress_postgres.py
 
 # Every benchmark at full size, beside its floor; writes var/bench/benchmarks.md and its chart
-# (about 55 minutes; needs PostgreSQL and Redis too). `make bench-report` measures the same and refreshes
+# (about an hour; needs PostgreSQL and Redis too). `make bench-report` measures the same and refreshes
 # the committed report, docs/benchmarks.md: run it when the report is deliberately refreshed.
 bench: install-dev chromium nginx
 	BENCH_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(PY) -m bench --out var/bench
