@@ -218,15 +218,23 @@ def serve(
     (base URL, DATABASE_URL). `access_log`: as for `gunicorn`. `before_start(env, static_root)`:
     runs once the site is set up, before gunicorn starts. `environment`: more settings (e.g. behind
     a TLS proxy)."""
+    with _site(products, db, name, snapshots=snapshots, environment=environment) as (env, static, url):
+        if before_start is not None:
+            before_start(env, static)
+        with gunicorn(env, workers=workers, threads=threads, access_log=access_log) as base:
+            yield base, url
+
+
+@contextlib.contextmanager
+def _site(products: int, db: str, name: str, *, snapshots: bool = True, environment: dict | None = None):
+    """A fresh database and static root with the site set up on them: migrated, seeded, its snapshots
+    built (`snapshots`) and its static files collected (`bench.site_setup`). Yields (the Django
+    environment, the static root, DATABASE_URL)."""
     with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
         env = django_env(url, STATIC_ROOT=f"{static}/static", SYNC_SNAPSHOT_DIR=f"{static}/snapshots",
                          **(environment or {}))  # fmt: skip
-        # migrate, seed_catalogue, build_snapshots and collectstatic (copied from bench.static_cache)
         _django(env, "-m", "bench.site_setup", "--products", str(products), *([] if snapshots else ["--no-snapshots"]))
-        if before_start is not None:
-            before_start(env, Path(static) / "static")
-        with gunicorn(env, workers=workers, threads=threads, access_log=access_log) as base:
-            yield base, url
+        yield env, Path(static) / "static", url
 
 
 def redis_flush(url: str) -> None:
@@ -252,10 +260,7 @@ def serve_instances(
     database, one snapshot storage, and with `redis_url` one Redis as Django's cache (flushed before they
     start; without it none, whatever this process's environment says). `workers` and `threads` are each
     instance's. Yields (base URLs, DATABASE_URL)."""
-    with database(db, name) as url, tempfile.TemporaryDirectory(prefix=f"bench-{name}-static-") as static:
-        env = django_env(url, STATIC_ROOT=f"{static}/static", SYNC_SNAPSHOT_DIR=f"{static}/snapshots",
-                         REDIS_URL=redis_url)  # fmt: skip
-        _django(env, "-m", "bench.site_setup", "--products", str(products))
+    with _site(products, db, name, environment={"REDIS_URL": redis_url}) as (env, _, url):
         if redis_url:
             redis_flush(redis_url)
         with contextlib.ExitStack() as servers:
