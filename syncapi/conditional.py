@@ -14,7 +14,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 
 from syncapi.page_format import MEMBERS, RECORD_HEAD
 from syncapi.pull_sql import Head
-from syncapi.registry import Collection
+from syncapi.registry import Collection, built_for
 
 # Collection name -> (the collection, its fingerprint), computed once per registered collection.
 _FINGERPRINTS: dict[str, tuple[Collection, str]] = {}
@@ -22,11 +22,12 @@ _FINGERPRINTS: dict[str, tuple[Collection, str]] = {}
 
 def _fingerprint(collection: Collection) -> str:
     """The collection's wire shape, the same in every server process running the same code."""
-    known = _FINGERPRINTS.get(collection.name)
-    if known is None or known[0] is not collection:
-        shape = repr((collection.name, MEMBERS, RECORD_HEAD, list(collection.fields.items()), collection.visible))
-        known = _FINGERPRINTS[collection.name] = (collection, hashlib.sha256(shape.encode()).hexdigest()[:12])
-    return known[1]
+    return built_for(_FINGERPRINTS, collection.name, collection, lambda: _shape_hash(collection))
+
+
+def _shape_hash(collection: Collection) -> str:
+    shape = repr((collection.name, MEMBERS, RECORD_HEAD, list(collection.fields.items()), collection.visible))
+    return hashlib.sha256(shape.encode()).hexdigest()[:12]
 
 
 def page_etag(collection: Collection, head: Head, owner: str | None) -> str | None:

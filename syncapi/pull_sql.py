@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from syncapi.registry import Collection
+from syncapi.registry import Collection, built_for
 from syncapi.serialization import record_values
 from syncapi.versioning import MARK_TABLE, PG_SEQUENCE
 
@@ -67,10 +67,7 @@ def rows_after(collection: Collection, connection, *, after: int, limit: int, us
     """The collection's rows `user` may see with a version above `after`, in version order, at most
     `limit`, as `record_values` tuples (only visible ones if `visible_only`)."""
     key = (collection.name, connection.alias, connection.vendor, visible_only)
-    compiled = _ROWS.get(key)
-    if compiled is None or compiled[0] is not collection:  # new, or registered anew (other fields)
-        compiled = _ROWS[key] = (collection, _rows_statement(collection, connection, visible_only))
-    statement = compiled[1]
+    statement = built_for(_ROWS, key, collection, lambda: _rows_statement(collection, connection, visible_only))
     params = list(statement.params)
     params[statement.after_at] = after
     if statement.owner_at is not None:

@@ -167,3 +167,12 @@ def _validate(c: Collection) -> None:
 registry = SyncRegistry()
 register = registry.register
 register_unit = registry.register_unit
+
+
+def built_for(cache: dict, key, collection: Collection, build: Callable[[], Any]) -> Any:
+    """`build()`'s result, made once per `key` and kept in `cache` while `collection` is the one it was
+    made for: a collection registered anew (other fields, other visibility) gets it made again."""
+    known = cache.get(key)
+    if known is None or known[0] is not collection:
+        known = cache[key] = (collection, build())
+    return known[1]

@@ -15,7 +15,7 @@ from syncapi.history import HistoryForked
 from syncapi.models import SyncConfiguration, SyncState
 from syncapi.page_format import record_dict, split_page
 from syncapi.pull_sql import Head, head_read, rows_after, tombstones_after
-from syncapi.registry import Collection, registry
+from syncapi.registry import Collection, built_for, registry
 from syncapi.serialization import record_values
 from syncapi.versioning import read_snapshot
 
@@ -172,10 +172,7 @@ def record_get(*, collection: Collection, pk) -> dict | None:
     """
     connection = connections[collection.model._default_manager.db]
     key = (collection.name, connection.alias, connection.vendor)
-    compiled = _RECORD_SQL.get(key)
-    if compiled is None or compiled[0] is not collection:  # new, or registered anew (other fields)
-        compiled = _RECORD_SQL[key] = (collection, *_record_sql(collection, connection))
-    _, sql, params, at = compiled
+    sql, params, at = built_for(_RECORD_SQL, key, collection, lambda: _record_sql(collection, connection))
     params = [*params[:at], collection.model._meta.pk.get_db_prep_value(pk, connection), *params[at + 1 :]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -184,7 +181,7 @@ def record_get(*, collection: Collection, pk) -> dict | None:
 
 
 # (collection name, database alias, vendor) -> (the collection compiled, sql, params, the key's index).
-_RECORD_SQL: dict[tuple, tuple[Collection, str, list, int]] = {}
+_RECORD_SQL: dict[tuple, tuple[Collection, tuple[str, list, int]]] = {}
 
 
 def _record_sql(collection: Collection, connection) -> tuple[str, list, int]:
