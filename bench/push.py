@@ -8,8 +8,9 @@ Each run uses a new client_id, so its mutation ids 1…n are new and, sent with
 the versions the client last pulled, every change applies; then the very same
 request body is sent again and every mutation must be answered `duplicate`.
 Any other answer, or rows not holding the pushed values, stops the benchmark.
-The writers' lock is timed as that first push holds it: from the moment
-`mutations_apply` asks for it to its commit (the push reads and validates
+The writers' lock is timed as that first push holds it: a push holds it one
+slice at a time (`PUSH_LOCK_SLICE_MS`, syncapi.push), and the longest slice,
+from its start to its commit, is the figure (the push reads and validates
 its plain updates before, docs/decisions/0011-pushes-outside-the-writers-lock.md).
 
 The floors, measured alternately with the endpoint in the same process:
@@ -28,8 +29,8 @@ Orders: 80 orders of 10 lines (as many as `--mutations` holds in a smaller
 run, at least 2), each created as a draft, given its lines and submitted (12
 mutations, 960 in all, within the push cap), pushed with each
 order in its own atomic group, beside the very same push without groups.
-Both are timed at the endpoint, and the writers' lock as the grouped push
-holds it. Every order must end submitted with its 10 lines and a total.
+Both are timed at the endpoint, and the longest slice for which the grouped
+push holds the writers' lock. Every order must end submitted with its 10 lines and a total.
 
 Goals (issue 20), on PostgreSQL: the 1,000-mutation push holds the lock at
 most 200 ms and applies at least 5,000 mutations/s.
@@ -265,27 +266,32 @@ def _orders_run(http, product_ids, orders: int, held: list[float]) -> dict[str, 
 
 
 def _timing_the_lock(held: list[float]) -> None:
-    """Time the writers' lock as each `mutations_apply` holds it: from its call of `lock_versions`
-    (SQLite's lock comes with the transaction that call opens) to its return, after its commit."""
+    """Time the writers' lock as each `mutations_apply` holds it, slice by slice (syncapi.push): from
+    a slice's start (its `lock_versions`; SQLite's lock comes with the transaction it opens) to the end
+    of its commit. `held` gets each push's longest hold."""
     import time
+    from contextlib import contextmanager
 
     from syncapi import push, views
 
-    apply, lock = views.mutations_apply, push.lock_versions
-    taken: list[float] = []
+    apply, slice_ = views.mutations_apply, push._slice
+    holds: list[float] = []
 
-    def timed_lock(*args, **kwargs):
-        taken.append(time.perf_counter())
-        return lock(*args, **kwargs)
+    @contextmanager
+    def timed_slice(*args, **kwargs):
+        started = time.perf_counter()
+        with slice_(*args, **kwargs):
+            yield
+        holds.append(time.perf_counter() - started)
 
     def timed_apply(**kwargs):
-        taken.clear()
+        holds.clear()
         try:
             return apply(**kwargs)
         finally:
-            held.append(time.perf_counter() - taken[0])
+            held.append(max(holds))
 
-    push.lock_versions, views.mutations_apply = timed_lock, timed_apply
+    push._slice, views.mutations_apply = timed_slice, timed_apply
 
 
 def _worker(mutations: int, runs: int) -> dict:
@@ -349,7 +355,7 @@ def results(db: str, measured: dict) -> list[Result]:
                samples=rates("endpoint"), floor_samples=rates("floor"), floor=FLOOR_APPLY, higher_is_better=True,
                goal=f"≥ {GOAL_RATE:,}" if goal else "",
                met=statistics.median(rates("endpoint")) >= GOAL_RATE if goal else None),
-        Result(bench="Push", case=f"writers' lock held by that request, {label}", unit="ms",
+        Result(bench="Push", case=f"writers' lock held by that request (its longest slice), {label}", unit="ms",
                samples=ms("endpoint_lock"), floor_samples=ms("floor"), floor=FLOOR_APPLY,
                goal=f"≤ {GOAL_LOCK_MS} ms" if goal else "",
                met=statistics.median(ms("endpoint_lock")) <= GOAL_LOCK_MS if goal else None),
@@ -361,8 +367,9 @@ def results(db: str, measured: dict) -> list[Result]:
                unit="mutations/s", samples=[ordered / s for s in timings["orders_grouped"]],
                floor_samples=[ordered / s for s in timings["orders_ungrouped"]], floor=FLOOR_ORDERS,
                higher_is_better=True),
-        Result(bench="Push", case=f"writers' lock held by the grouped order push, {label}", unit="ms",
-               samples=ms("orders_grouped_lock"), floor_samples=ms("orders_ungrouped_lock"), floor=FLOOR_ORDERS),
+        Result(bench="Push", case=f"writers' lock held by the grouped order push (its longest slice), {label}",
+               unit="ms", samples=ms("orders_grouped_lock"), floor_samples=ms("orders_ungrouped_lock"),
+               floor=FLOOR_ORDERS),
     ]  # fmt: skip
 
 

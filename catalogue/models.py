@@ -165,7 +165,7 @@ class OrderLine(SyncedModel):
         """Save with the owner stored on the order, read under the writers' lock: an order object
         read earlier may be out of date, and a reassignment cannot commit between read and write."""
         using = kwargs.get("using") or router.db_for_write(OrderLine, instance=self)
-        with transaction.atomic(using=using):
+        with transaction.atomic(using=using, savepoint=False):  # a caller's savepoint rolls it back
             lock_versions(using)
             self.owner_id = Order.objects.using(using).values_list("owner_id", flat=True).get(pk=self.order_id)
             super().save(*args, **kwargs)

@@ -33,7 +33,7 @@ def order_submission_problems(order) -> dict:
 
     Lines whose product is no longer sold are named one by one: {"lines": {line_id: {"product_id": [...]}}}.
     """
-    lines = list(order.lines.select_related("product").only("pk", "product__is_active", "product__currency"))
+    lines = list(order.lines.select_related("product").only("pk", "order", "product__is_active", "product__currency"))
     if not lines:
         return {"lines": [NO_LINES]}
     unsold = {

@@ -293,6 +293,8 @@ SYNCAPI = {
     "SNAPSHOT_AUTO_BUILD": _env_bool("SYNC_SNAPSHOT_AUTO_BUILD", True),
     "SNAPSHOT_REBUILD_CHANGES": int(os.environ.get("SYNC_SNAPSHOT_REBUILD_CHANGES", "1000")),
     "SNAPSHOT_MAX_AGE_HOURS": float(os.environ.get("SYNC_SNAPSHOT_MAX_AGE_HOURS", "24")),
+    # How long a push holds the writers' lock before it commits and lets other writers in.
+    "PUSH_LOCK_SLICE_MS": float(os.environ.get("SYNC_PUSH_LOCK_SLICE_MS", "50")),
 }
 
 # Shared short-lived state: with REDIS_URL set, Django's cache is Redis (its built-in backend, reusing

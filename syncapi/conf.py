@@ -9,9 +9,12 @@ DEFAULTS = {
     # PROTOCOL.md requires at least 5000 to be accepted; larger limits are
     # clamped so one request cannot hold a worker for long.
     "MAX_PAGE_SIZE": 5000,
-    # A push is one transaction: these bound how long it holds the write lock.
+    # What one push may carry: these bound the work of one request.
     "MAX_PUSH_MUTATIONS": 1000,
     "MAX_PUSH_BYTES": 2 * 1024 * 1024,
+    # A push commits what it has applied and lets other writers in once it has held the writers'
+    # lock this long (at the end of a mutation or group; a group is never split): syncapi.push.
+    "PUSH_LOCK_SLICE_MS": 50.0,
     "TOKEN_TTL_DAYS": 30,
     # The CACHES alias that keeps live tokens between requests: a cache every server process shares
     # (Redis), or None to read each request's token from the database. Never one process's memory:

@@ -1,19 +1,25 @@
-"""Applying a client's mutations: one transaction, idempotent, never blocked.
+"""Applying a client's mutations: idempotent, never blocked, other writers let in between slices.
 
 `mutations_apply` is the only writer behind POST /api/sync/push/. The client's
 last mutation id is stored in the same transaction as the mutations' effects,
-so a retried request is answered `duplicate` and applies nothing twice.
+so a retried request is answered `duplicate` and applies nothing twice. A
+push is applied in slices, each a transaction: one ends, at the end of a
+mutation or group, once it has held the writers' lock for PUSH_LOCK_SLICE_MS,
+so other writers wait for a slice, not for the whole push.
 An upsert saved as another record leaves an alias: later mutations naming its
 id act on that record. Consecutive mutations sharing a `group` are applied
 all or none, and a mutation's `base_version` is the version the record had
-before the same request's earlier mutations changed it (extensions:
-docs/protocol-notes.md). A write serializer refuses a change the user may not
-make with DRF's PermissionDenied (answered `forbidden`) and may refuse a delete
-in `validate_delete(instance)`.
+before the same request's earlier mutations changed it, unless someone else
+changed it since (extensions: docs/protocol-notes.md). A write serializer
+refuses a change the user may not make with DRF's PermissionDenied (answered
+`forbidden`) and may refuse a delete in `validate_delete(instance)`.
 """
 
+import time
+from collections import defaultdict, deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import chain, groupby, islice
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +28,7 @@ from django.utils import timezone
 from rest_framework import exceptions, serializers
 
 from syncapi.admin_log import SyncChangeLog
+from syncapi.conf import sync_settings
 from syncapi.errors import MESSAGES
 from syncapi.models import RecordAlias, SyncClient, Tombstone
 from syncapi.registry import Collection, registry
@@ -57,28 +64,37 @@ class _Push:
     """One request being applied: who sends it, and what its applied mutations changed so far."""
 
     user: Any
-    client: SyncClient
+    client_id: str
     log: SyncChangeLog
     fields: "_WritableFields"
-    # (collection, pk) -> the record's version before this request first changed it (None: it created it).
-    before: dict = field(default_factory=dict)
+    client: SyncClient | None = None  # its row, locked by the slice being applied
+    # (collection, pk) -> (its version before this request first changed it, None if the request created
+    # it; the version the request's latest change gave it, None if it deleted it).
+    changes: dict = field(default_factory=dict)
+    # (collection, pk) of ids no mutation of the push has named yet that are nowhere in the database
+    # (`_unknown_ids`): a mutation naming one skips `_resolve`'s and `_belongs_to_another_user`'s reads.
+    unknown: set = field(default_factory=set)
+    lock_taken: float = 0.0  # when the slice being applied took the writers' lock (time.monotonic)
 
     def base_of(self, collection: Collection, instance) -> int | None:
-        """The version a mutation's `base_version` is compared with: the client's own earlier
-        changes in this request do not make its later ones stale."""
-        return self.before.get((collection.name, instance.pk), instance.version)
+        """The version a mutation's `base_version` is compared with: the client's own earlier changes
+        in this request do not make its later ones stale, unless another writer changed the record
+        after them (between two slices)."""
+        before, gave = self.changes.get((collection.name, instance.pk), (None, None))
+        return before if gave is not None and gave == instance.version else instance.version
 
-    def changed(self, collection: Collection, pk, version: int | None) -> None:
-        """Note an applied change (only once it is applied: a rejected mutation leaves nothing)."""
-        self.before.setdefault((collection.name, pk), version)
+    def changed(self, collection: Collection, pk, before: int | None, gave: int | None) -> None:
+        """Note an applied change (only once it is applied: a rejected mutation leaves nothing):
+        the record's version `before` it and the version it `gave` the record."""
+        key = (collection.name, pk)
+        self.changes[key] = (self.changes[key][0] if key in self.changes else before, gave)
 
-    def mark(self) -> int:
-        return len(self.before)
+    def mark(self) -> dict:
+        return dict(self.changes)
 
-    def forget_since(self, mark: int) -> None:
-        """Forget the changes noted after `mark` (a group rolled back); entries are only ever added."""
-        for key in list(self.before)[mark:]:
-            del self.before[key]
+    def forget_since(self, mark: dict) -> None:
+        """Forget the changes noted after `mark` (a group rolled back)."""
+        self.changes = mark
 
 
 def _rejection(code: str, errors: dict | None = None) -> dict:
@@ -93,39 +109,70 @@ def _runs(mutations: list[Mutation]):
 
 
 def mutations_apply(*, user, client_id, mutations: list[Mutation], device: str = "") -> dict:
-    """Apply `mutations` of one client in order, in one transaction; answer one result per mutation.
+    """Apply `mutations` of one client in order, in slices; answer one result per mutation.
 
     The push's leading plain updates are planned before the writers' lock is
-    taken and stored in bulk under it (syncapi.push_plan); every other
-    mutation is applied here, one by one. Each applied change is also written
-    to the admin's history, with `user` and `device` (admin_log).
+    taken and stored in bulk under it, in the first slice (syncapi.push_plan);
+    every other mutation is applied here, one by one. Each applied change is
+    also written to the admin's history, with `user` and `device` (admin_log).
     """
     from syncapi.push_plan import leading_apply, plans_make  # it builds on this module's checks
 
     leading = plans_make(user=user, client_id=client_id, mutations=mutations)
+    push = _Push(user=user, client_id=client_id, log=SyncChangeLog(user=user, device=device), fields=_WritableFields())
+    runs = deque(_runs(mutations[leading.length :]))
+    with _slice(push, runs, _UNKNOWN_WINDOW):
+        results = leading_apply(push, mutations[: leading.length], leading.plans)
+        applied = _runs_apply(push, runs)
+    results += applied
+    while runs:
+        with _slice(push, runs, max(_UNKNOWN_WINDOW, 2 * len(applied))):  # about what the slice applies
+            applied = _runs_apply(push, runs)
+        results += applied
+    return {"last_mutation_id": push.client.last_mutation_id, "results": results}
+
+
+# The ids a slice checks in bulk (`_unknown_ids`): at least this many mutations ahead.
+_UNKNOWN_WINDOW = 64
+
+
+@contextmanager
+def _slice(push: _Push, runs: deque, window: int):
+    """One transaction of the push, holding the writers' lock and the client's row from its start to
+    its commit, which stores the client's last mutation id and the slice's history."""
     with transaction.atomic():
         lock_versions()
-        client, _ = SyncClient.objects.select_for_update().get_or_create(user=user, client_id=client_id)
-        push = _Push(user=user, client=client, log=SyncChangeLog(user=user, device=device), fields=_WritableFields())
-        results = leading_apply(push, mutations[: leading.length], leading.plans)
-        for run in _runs(mutations[leading.length :]):
-            if run[0].group is None:
-                results.append(_apply_one(push, run[0]))
-            else:
-                results += _apply_group(push, run)
+        push.lock_taken = time.monotonic()
+        push.client, _ = SyncClient.objects.select_for_update().get_or_create(user=push.user, client_id=push.client_id)
+        push.unknown = _unknown_ids(list(islice(chain.from_iterable(runs), window)))
+        yield
         push.log.write()
-        client.save(update_fields=["last_mutation_id", "last_seen_at"])
-    return {"last_mutation_id": client.last_mutation_id, "results": results}
+        push.client.save(update_fields=["last_mutation_id", "last_seen_at"])
 
 
-def _apply_one(push: _Push, mutation: Mutation) -> dict:
-    """Apply one mutation in its own savepoint; its result."""
+def _runs_apply(push: _Push, runs: deque) -> list[dict]:
+    """Apply runs from the left of `runs` until none is left or the slice has held the lock long
+    enough (checked after each run: a group is never split); their results."""
+    results, slice_seconds = [], sync_settings.PUSH_LOCK_SLICE_MS / 1000
+    while runs:
+        run = runs.popleft()
+        if run[0].group is None:
+            results.append(_apply_one(push, run[0]))
+        else:
+            results += _apply_group(push, run)
+        if time.monotonic() - push.lock_taken >= slice_seconds:
+            break
+    return results
+
+
+def _apply_one(push: _Push, mutation: Mutation, *, savepoint: bool = True) -> dict:
+    """Apply one mutation in its own savepoint (a group's member: in its group's); its result."""
     client = push.client
     if mutation.id <= client.last_mutation_id:
         return {"id": mutation.id, "status": "duplicate"}
     client.last_mutation_id = mutation.id
     try:
-        with transaction.atomic():  # a rejected mutation leaves nothing behind
+        with transaction.atomic(savepoint=savepoint):  # a rejected mutation leaves nothing behind
             result = _apply(push, mutation)
         push.log.keep()
     except _Rejected as rejected:
@@ -143,7 +190,7 @@ def _apply_group(push: _Push, members: list[Mutation]) -> list[dict]:
     try:
         with transaction.atomic():
             for mutation in members:
-                results.append(_apply_one(push, mutation))
+                results.append(_apply_one(push, mutation, savepoint=False))
                 if results[-1]["status"] in ("rejected", "conflict"):
                     raise _GroupFailed
     except _GroupFailed:
@@ -181,9 +228,13 @@ def _apply(push: _Push, mutation: Mutation) -> dict:
         raise _Rejected("unknown_collection")
     _check_may_write(user, collection)
     named = _parse_pk(collection, mutation.record_id)
-    pk, instance, alias = _resolve(user, collection, named)
-    if instance is None and collection.is_user_scoped and _belongs_to_another_user(collection, pk, user):
-        raise _Rejected("forbidden")
+    if (collection.name, named) in push.unknown:
+        push.unknown.discard((collection.name, named))
+        pk, instance, alias = named, None, None  # what _resolve finds, and nobody else's
+    else:
+        pk, instance, alias = _resolve(user, collection, named)
+        if instance is None and collection.is_user_scoped and _belongs_to_another_user(collection, pk, user):
+            raise _Rejected("forbidden")
     if mutation.op == "delete":
         result = _delete(push, collection, instance, mutation)
     else:
@@ -229,6 +280,31 @@ def _belongs_to_another_user(collection: Collection, pk, user) -> bool:
     return RecordAlias.objects.filter(collection=collection.name, alias_id=str(pk)).exclude(owner=user).exists()
 
 
+def _unknown_ids(mutations: list[Mutation]) -> set[tuple[str, Any]]:
+    """The ids `mutations` name that are nowhere in the database: no row, no tombstone, no alias; three
+    queries per collection. Read under the writers' lock, so no other writer can change that before
+    the slice commits, and within the push a mutation changes what an id is only by naming it: the
+    first to name one may take it as new (`_apply`), later ones read it again."""
+    named = defaultdict(set)
+    for mutation in mutations:
+        collection = registry.get(mutation.collection)
+        if collection is not None:
+            try:
+                named[collection.name].add(_parse_pk(collection, mutation.record_id))
+            except _Rejected:
+                pass
+    unknown = set()
+    for name, pks in named.items():
+        collection = registry.get(name)
+        texts = {str(pk): pk for pk in pks}
+        known = set(collection.model._base_manager.filter(pk__in=pks).values_list("pk", flat=True))
+        for model, column in ((Tombstone, "record_id"), (RecordAlias, "alias_id")):
+            rows = model.objects.filter(collection=collection.name, **{f"{column}__in": list(texts)})
+            known |= {texts[text] for text in rows.values_list(column, flat=True)}
+        unknown |= {(collection.name, pk) for pk in pks - known}
+    return unknown
+
+
 def _check_may_write(user, collection: Collection) -> None:
     if collection.writable == "none" or (collection.writable == "staff" and not user.is_staff):
         raise _Rejected("forbidden")
@@ -241,11 +317,8 @@ def _parse_pk(collection: Collection, record_id: str):
         raise _Rejected("invalid", {"record_id": exc.messages}) from exc
 
 
-def _conflict(collection: Collection, pk, fields: list[str] | None = None) -> dict:
-    result = {"status": "conflict", "record": record_get(collection=collection, pk=pk)}
-    if fields is not None:
-        result["fields"] = fields
-    return result
+def _conflict(collection: Collection, pk) -> dict:
+    return {"status": "conflict", "record": record_get(collection=collection, pk=pk)}
 
 
 def _delete(push: _Push, collection: Collection, instance, mutation: Mutation) -> dict:
@@ -257,7 +330,7 @@ def _delete(push: _Push, collection: Collection, instance, mutation: Mutation) -
     if hasattr(serializer, "validate_delete"):
         _permitted(serializer.validate_delete, instance)
     push.log.record(instance, "deleted")  # before the row goes: the entry names it
-    push.changed(collection, instance.pk, instance.version)
+    push.changed(collection, instance.pk, instance.version, None)
     instance.delete()
     return {"status": "applied", "record": None}
 
@@ -278,10 +351,11 @@ def _upsert(push: _Push, collection: Collection, instance, pk, mutation: Mutatio
         if collection.is_user_scoped:
             extra[collection.owner_field] = user
         saved = _save(serializer, extra)
-        push.changed(collection, saved.pk, None if saved.pk == pk else saved.version)
         log.record(saved, "added" if saved.pk == pk else "changed", sorted(mutation.data))
         _remember_alias(user, collection, alias, named=pk, saved=saved.pk)
-        result = {"status": "applied", "record": record_get(collection=collection, pk=saved.pk)}
+        record = record_get(collection=collection, pk=saved.pk)
+        push.changed(collection, saved.pk, None if saved.pk == pk else saved.version, _version(record))
+        result = {"status": "applied", "record": record}
         if saved.pk != pk:
             result["record_id"] = str(saved.pk)
         return result
@@ -292,14 +366,20 @@ def _upsert(push: _Push, collection: Collection, instance, pk, mutation: Mutatio
             return _conflict(collection, instance.pk)
         current = record_get(collection=collection, pk=instance.pk)
         data, conflicts = _merge(serializer_class(context=context), current, mutation)
+    version = instance.version  # the row's before this write (triggers give it the next one)
     if data:
-        version = instance.version  # the row's before this write (triggers give it the next one)
         _save(serializer_class(instance, data=data, partial=True, context=context), {})
-        push.changed(collection, instance.pk, version)
         log.record(instance, "changed", sorted(data))
+    record = record_get(collection=collection, pk=instance.pk)
+    if data:
+        push.changed(collection, instance.pk, version, _version(record))
     if conflicts:
-        return _conflict(collection, instance.pk, conflicts)
-    return {"status": "applied", "record": record_get(collection=collection, pk=instance.pk)}
+        return {"status": "conflict", "record": record, "fields": conflicts}
+    return {"status": "applied", "record": record}
+
+
+def _version(record: dict | None) -> int | None:
+    return record["version"] if record else None
 
 
 def _remember_alias(user, collection: Collection, alias: RecordAlias | None, *, named, saved) -> None:

@@ -326,7 +326,7 @@ class _Batch:
         push = self.push
         for index, mutation, plan in entries:
             if plan.fields:
-                push.changed(plan.collection, plan.instance.pk, plan.version)
+                push.changed(plan.collection, plan.instance.pk, plan.version, records[plan.key]["version"])
                 push.log.record(plan.instance, "changed", plan.changed)
                 push.log.keep()
             self.results[index] = {"id": mutation.id, **plan.answer(records[plan.key])}

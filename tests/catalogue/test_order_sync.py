@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from catalogue.models import Order, OrderLine, Product
-from catalogue.selectors import NO_LINES, NOT_SOLD
+from catalogue.selectors import NO_LINES, NOT_SOLD, order_submission_problems
 from catalogue.serializers import CREATED_AS_DRAFT, NOT_YOURS_TO_SET
 from catalogue.services import orders_decide
 from syncapi.errors import MESSAGES
@@ -363,3 +363,15 @@ def test_an_order_given_to_another_user_leaves_the_first_ones_devices_with_its_l
     for name, record_id in (("orders", order.pk), ("order_lines", line.pk)):
         assert deleted_ids(pull_all(device.api, name, cursor=cursors[name])[0]) == [str(record_id)]
         assert [r["id"] for r in upserted(pull_all(other_api, name)[0])] == [str(record_id)]
+
+
+def test_checking_an_order_for_submission_reads_its_lines_and_products_in_one_query(
+    user, products, django_assert_num_queries
+):
+    order = Order.objects.create(owner=user, customer="Acme")
+    for product in products:
+        OrderLine.objects.create(order=order, product=product, quantity=1)
+    order = Order.objects.get(pk=order.pk)
+
+    with django_assert_num_queries(1):
+        assert order_submission_problems(order) == {}
