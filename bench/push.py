@@ -3,7 +3,8 @@
 A staff device pushes price and stock changes of existing products (the
 `products` collection, merge policy) through the real endpoint: the
 in-process Django test client with full middleware, Bearer token
-authentication, envelope validation, `mutations_apply` and the JSON answer.
+authentication, envelope validation, `mutations_apply` and the JSON answer,
+in a process set up as `project/wsgi.py` sets up a server's.
 Each run uses a new client_id, so its mutation ids 1…n are new and, sent with
 the versions the client last pulled, every change applies; then the very same
 request body is sent again and every mutation must be answered `duplicate`.
@@ -295,10 +296,9 @@ def _timing_the_lock(held: list[float]) -> None:
 
 
 def _worker(mutations: int, runs: int) -> dict:
-    import django
-
-    django.setup()
     from django.db import connection
+
+    import project.wsgi  # noqa: F401 (set up as a serving process is: Django, the URLs, the collector frozen)
 
     user, http = _staff_device()
     ids = _targets(mutations)
