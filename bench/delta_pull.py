@@ -2,9 +2,10 @@
 
 A fresh catalogue (1,000 products); a signed-in device holds the latest cursor of `products`. In
 one Django process (DEBUG off, production settings, PostgreSQL with Django's cache in Redis as in
-production, or SQLite alone), requests go straight to the WSGI handler — every middleware, URL
-routing, DRF, the token check, the view — and `time.process_time` counts the CPU they take, so
-neither a client nor an HTTP server is in the figure (the database's own CPU is not either):
+production, or SQLite alone), requests go straight to the WSGI handler of `project.wsgi`, the one
+gunicorn serves, set up as in a serving process — every middleware, URL routing, DRF, the token
+check, the view — and `time.process_time` counts the CPU they take, so neither a client nor an
+HTTP server is in the figure (the database's own CPU is not either):
 
 - a delta pull with nothing new (`200`, an empty page);
 - the same pull holding the page's ETag (`304`);
@@ -36,15 +37,12 @@ FULL = {"products": 1000, "requests": 3000, "runs": 5}
 
 
 def _worker(products: int, requests: int, runs: int) -> dict:
-    import django
-
-    django.setup()
     from django.contrib.auth import get_user_model
     from django.core.cache import caches
-    from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.test import Client
 
+    from project.wsgi import application as handler  # gunicorn's, set up as a serving process is
     from syncapi.tokens import token_create
 
     call_command("migrate", verbosity=0)
@@ -59,7 +57,6 @@ def _worker(products: int, requests: int, runs: int) -> dict:
         page = client.get("/api/sync/pull/products/", params).json()
     query = f"cursor={quote(page['cursor'])}"
     etag = client.get("/api/sync/pull/products/", {"cursor": page["cursor"]})["ETag"]
-    handler = WSGIHandler()
 
     def cpu_ms(path: str, query: str, expected: str, headers: dict) -> float:
         """Mean CPU ms of one request through the WSGI handler (after a warm-up)."""
