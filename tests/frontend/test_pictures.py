@@ -35,9 +35,39 @@ def cached(page) -> list[str]:
     return page.evaluate(CACHED)
 
 
+# Whether the picture at a URL is kept: its response cached and its entry (size, last use) recorded.
+# `keep` caches the response first and records it after, so a test that went on (offline, another
+# page) once the response was cached would cut the keeping short. The entry is under the URL as
+# the app asked for it: as a record holds it when fetched ahead, the page's full URL when viewed.
+KEPT = """(async (url) => {
+  const cached = (await (await caches.open('offline-pictures')).match(url)) !== undefined;
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('offline-sync-pictures');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  try {
+    if (!cached || !db.objectStoreNames.contains('pictures')) return false;
+    const store = db.transaction('pictures').objectStore('pictures');
+    const key = (name) => new Promise((resolve, reject) => {
+      const get = store.getKey(name);
+      get.onsuccess = () => resolve(get.result);
+      get.onerror = () => reject(get.error);
+    });
+    return (await key(url)) !== undefined || (await key(new URL(url, location.href).href)) !== undefined;
+  } finally {
+    db.close();
+  }
+})"""
+
+
 def wait_cached(page, url: str, present: bool = True):
-    test = f"(await (await caches.open('offline-pictures')).match({url!r})) {'!==' if present else '==='} undefined"
-    wait_until(page, poll_async(f"(async () => {test})()"))
+    """Wait until the picture at `url` is kept (`present`), or until its response is gone."""
+    if present:
+        condition = f"await {KEPT}({url!r})"
+    else:
+        condition = f"(await (await caches.open('offline-pictures')).match({url!r})) === undefined"
+    wait_until(page, poll_async(condition))
 
 
 def detail_shows(page, width: int) -> None:
