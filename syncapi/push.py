@@ -229,7 +229,7 @@ def _apply(push: _Push, mutation: Mutation) -> dict:
     _check_may_write(user, collection)
     named = _parse_pk(collection, mutation.record_id)
     if (collection.name, named) in push.unknown:
-        push.unknown.discard((collection.name, named))
+        push.unknown.remove((collection.name, named))  # a later mutation naming it reads it again
         pk, instance, alias = named, None, None  # what _resolve finds, and nobody else's
     else:
         pk, instance, alias = _resolve(user, collection, named)
@@ -285,17 +285,18 @@ def _unknown_ids(mutations: list[Mutation]) -> set[tuple[str, Any]]:
     queries per collection. Read under the writers' lock, so no other writer can change that before
     the slice commits, and within the push a mutation changes what an id is only by naming it: the
     first to name one may take it as new (`_apply`), later ones read it again."""
-    named = defaultdict(set)
+    collections, named = {}, defaultdict(set)
     for mutation in mutations:
         collection = registry.get(mutation.collection)
         if collection is not None:
             try:
                 named[collection.name].add(_parse_pk(collection, mutation.record_id))
             except _Rejected:
-                pass
+                continue
+            collections[collection.name] = collection
     unknown = set()
     for name, pks in named.items():
-        collection = registry.get(name)
+        collection = collections[name]
         texts = {str(pk): pk for pk in pks}
         known = set(collection.model._base_manager.filter(pk__in=pks).values_list("pk", flat=True))
         for model, column in ((Tombstone, "record_id"), (RecordAlias, "alias_id")):
