@@ -290,10 +290,11 @@ def _unknown_ids(mutations: list[Mutation]) -> set[tuple[str, Any]]:
         collection = registry.get(mutation.collection)
         if collection is not None:
             try:
-                named[collection.name].add(_parse_pk(collection, mutation.record_id))
+                pk = _parse_pk(collection, mutation.record_id)
             except _Rejected:
-                continue
+                continue  # `_apply` rejects it with its reason
             collections[collection.name] = collection
+            named[collection.name].add(pk)
     unknown = set()
     for name, pks in named.items():
         collection = collections[name]
