@@ -1,8 +1,8 @@
 """The statements of a pull, compiled once per collection and database, then run with new parameters.
 
 A delta pull runs at most three statements: the head (the database's epoch, tombstone horizon and
-versions issued, and the collection's high-water mark), the rows after the cursor, and the
-tombstones after it. Compiling a queryset costs more than running it on a small page, so each
+versions issued, the collection's high-water mark, and the configured page size), the rows after
+the cursor, and the tombstones after it. Compiling a queryset costs more than running it on a small page, so each
 collection's row statement is built by the ORM once, with marker values where the cursor's
 version and the reader go, and later pulls only swap those parameters (as `record_get` does).
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
+from syncapi.models import SyncConfiguration
 from syncapi.registry import Collection, built_for
 from syncapi.serialization import record_values
 from syncapi.versioning import MARK_TABLE, PG_SEQUENCE
@@ -20,6 +21,8 @@ from syncapi.versioning import MARK_TABLE, PG_SEQUENCE
 _AFTER = -7_654_321_001
 _OWNER_INT = -7_654_321_002
 _OWNER_UUID = uuid.UUID("7654321f-0000-4000-8000-000000000002")
+# The page size while no configuration row exists.
+_DEFAULT_PAGE_SIZE = SyncConfiguration._meta.get_field("page_size").default
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Head:
     issued: int
     # The collection's high-water mark (`CollectionMark`); None when it has none yet.
     mark: int | None
+    # The configured page size (`SyncConfiguration.page_size`), for a pull that asks for none.
+    page_size: int
 
 
 def head_read(collection: Collection, connection) -> Head:
@@ -40,15 +45,17 @@ def head_read(collection: Collection, connection) -> Head:
         issued = f"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {PG_SEQUENCE})"
     else:
         issued = "COALESCE(s.version, 0)"
+    config = SyncConfiguration._meta.db_table
     sql = (
         f"SELECT COALESCE(s.epoch, ''), COALESCE(s.purged_through, 0), {issued}, "
-        f"(SELECT version FROM {MARK_TABLE} WHERE collection = %s) "
+        f"(SELECT version FROM {MARK_TABLE} WHERE collection = %s), "
+        f"COALESCE((SELECT page_size FROM {config} WHERE id = 1), %s) "
         "FROM (SELECT 1 AS one) AS head LEFT JOIN syncapi_syncstate s ON s.id = 1"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [collection.name])
-        epoch, purged_through, issued_version, mark = cursor.fetchone()
-    return Head(epoch=epoch, purged_through=purged_through, issued=issued_version, mark=mark)
+        cursor.execute(sql, [collection.name, _DEFAULT_PAGE_SIZE])
+        epoch, purged_through, issued_version, mark, page_size = cursor.fetchone()
+    return Head(epoch=epoch, purged_through=purged_through, issued=issued_version, mark=mark, page_size=page_size)
 
 
 @dataclass(frozen=True)

@@ -50,12 +50,6 @@ def schema_version_get() -> int:
     return stored if stored is not None else SyncConfiguration._meta.get_field("schema_version").default
 
 
-def page_size_get() -> int:
-    """The configured page size (read only, like `schema_version_get`)."""
-    stored = SyncConfiguration.objects.filter(pk=1).values_list("page_size", flat=True).first()
-    return stored if stored is not None else SyncConfiguration._meta.get_field("page_size").default
-
-
 def needs_reset(cursor: Cursor, state: SyncState | Head) -> bool:
     """True if tombstones this cursor has not seen may have been purged since."""
     if cursor.epoch != state.epoch:
@@ -90,10 +84,10 @@ def changes_since(
     owner = str(user.pk) if collection.is_user_scoped else None
     if head is not None and cursor is not None and _nothing_after(cursor, head, owner):
         return _page(collection, [], False, cursor=cursor, head=head, owner=owner, after=cursor.version, more=False)
-    limit = limit if limit is not None else page_size_get()
     connection = connections[DEFAULT_DB_ALIAS]
     with read_snapshot():
         head = head_read(collection, connection)
+        limit = limit if limit is not None else head.page_size
         if cursor is not None and cursor.epoch == head.epoch and cursor.version > head.issued:
             raise HistoryForked(epoch=cursor.epoch, version=cursor.version)
         reset = cursor is not None and (needs_reset(cursor, head) or cursor.owner != owner)

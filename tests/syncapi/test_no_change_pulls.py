@@ -95,6 +95,20 @@ def test_a_pull_from_behind_the_mark_reads_the_rows_and_brings_the_changes(user_
     assert pull(user_api, "products", cursor=page["cursor"])["upserts"] == []
 
 
+def test_a_pull_bringing_changes_reads_the_configured_page_size_with_the_head(user_api, category):
+    product = make_product(category)
+    latest = _latest(user_api, "products")
+    Product.objects.filter(pk=product.pk).update(name="Renamed")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = pull(user_api, "products", cursor=latest["cursor"])
+
+    assert [r["name"] for r in page["upserts"]] == ["Renamed"]
+    config = [q["sql"] for q in queries.captured_queries if "syncapi_syncconfiguration" in q["sql"]]
+    assert config, "the page size was not read"
+    assert all("syncapi_collectionmark" in sql for sql in config), "the page size cost a statement of its own"
+
+
 def test_a_collection_without_a_mark_is_pulled_from_its_rows(user_api, category):
     product = make_product(category)
     latest = _latest(user_api, "products")
