@@ -56,8 +56,8 @@ as its *send delay*: from a pull's due time to when its task starts running.
 Each load measurement starts from a server in its steady state. First every
 device makes its first pull, untimed, `PRIME_AT_ONCE` (64) at a time: its
 token is read and cached, its `last_used_at` written, work a device does
-once a minute (the token cache) or once in five (`last_used_at`), not every
-10 s. Started on schedule instead, those 5,000 first pulls in one interval
+once a minute (the token cache) or once in five minutes (`last_used_at`),
+not every 10 s. Started on schedule instead, those 5,000 first pulls in one interval
 cost more than the machine has and leave a queue that takes most of the
 recorded time to drain, so the figure measured the start, not the steady
 state (docs/decisions/0016). Then one interval of the schedule as warm-up,

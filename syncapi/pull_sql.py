@@ -2,9 +2,10 @@
 
 A delta pull runs at most three statements: the head (the database's epoch, tombstone horizon and
 versions issued, the collection's high-water mark, and the configured page size), the rows after
-the cursor, and the tombstones after it. Compiling a queryset costs more than running it on a small page, so each
-collection's row statement is built by the ORM once, with marker values where the cursor's
-version and the reader go, and later pulls only swap those parameters (as `record_get` does).
+the cursor, and the tombstones after it. Compiling a queryset costs more than running it on a
+small page, so each collection's row statement is built by the ORM once, with marker values where
+the cursor's version and the reader go, and later pulls only swap those parameters (as
+`record_get` does).
 """
 
 import uuid
