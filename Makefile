@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 REDIS_SUITE := tests/syncapi/test_auth.py tests/syncapi/test_token_cache.py tests/syncapi/test_pull.py \
 	tests/syncapi/test_no_change_pulls.py tests/syncapi/test_changed.py tests/syncapi/test_devices.py
 
-.PHONY: run test lint test-js test-sqlite test-postgres test-redis install install-dev chromium nginx node bench bench-report stress screenshots clean
+.PHONY: run test lint test-js test-sqlite test-postgres test-redis install install-dev chromium webkit firefox nginx node bench bench-report stress screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ endef
 
 chromium:
 	$(call debian,$(CHROMIUM_PATH),chromium,for the browser tests (or set CHROMIUM_PATH))
+
+# The same journeys run in WebKit (WebKitGTK's MiniBrowser, driven by WebKitWebDriver on an Xvfb screen) and
+# Firefox ESR (headless, over Marionette): tests/frontend/engines.py.
+webkit:
+	$(call debian,WebKitWebDriver,webkit2gtk-driver,for the WebKit browser tests)
+	$(call debian,Xvfb,xvfb,for the WebKit browser tests (a virtual screen))
+
+firefox:
+	$(call debian,$${FIREFOX_PATH:-firefox-esr},firefox-esr,for the Firefox browser tests (or set FIREFOX_PATH))
 
 # The phone-link benchmark reaches the app over HTTPS/HTTP2 through nginx, run by the benchmark itself
 # on a loopback port: the package's own service is not needed, and is stopped if apt started it.
@@ -83,10 +92,10 @@ lint: install-dev
 test-js: node
 	node --test tests/js/
 
-test-sqlite: install-dev chromium nginx
+test-sqlite: install-dev chromium webkit firefox nginx
 	env -u DATABASE_URL $(VENV)/bin/pytest -m "not postgres" -p no:cacheprovider
 
-test-postgres: install-dev chromium nginx
+test-postgres: install-dev chromium webkit firefox nginx
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/pytest -m "not once" -p no:cacheprovider; \
 	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \

@@ -107,14 +107,58 @@ def prod_server(production_static, transactional_db):
     reads the collected STATIC_ROOT when its middleware is created.
     """
     from django.test import modify_settings
-    from pytest_django.live_server_helper import LiveServer
 
     with modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"}):
-        server = LiveServer("127.0.0.1", start=False)
-        server.thread.static_handler = lambda app: app
-        server.start()
+        server = serve_production()
         yield server
         server.stop()
+
+
+def _stoppable_server_class():
+    """Django's live server, whose stop really cuts its clients off and frees its port at once.
+
+    Django's closes only its listening socket: a browser keeps using its kept-alive
+    connections, answered by their handler threads. This one shuts them down too, and
+    binds with SO_REUSEADDR, which the connections it accepted inherit, so that its port
+    can be listened on again while they are in TIME_WAIT.
+    """
+    import socket
+
+    from django.test.testcases import ThreadedWSGIServer
+
+    class StoppableServer(ThreadedWSGIServer):
+        def __init__(self, *args, allow_reuse_address=False, **kwargs):
+            self.open_connections = set()
+            super().__init__(*args, allow_reuse_address=True, **kwargs)
+
+        def process_request(self, request, client_address):
+            self.open_connections.add(request)
+            super().process_request(request, client_address)
+
+        def shutdown_request(self, request):
+            self.open_connections.discard(request)
+            super().shutdown_request(request)
+
+        def server_close(self):
+            super().server_close()
+            for connection in list(self.open_connections):
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:  # already closed by its client
+                    pass
+
+    return StoppableServer
+
+
+def serve_production(port: int = 0):
+    """A started live server on `port` (0: any free one) passing every request to Django's middleware."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer(f"127.0.0.1:{port}", start=False)
+    server.thread.static_handler = lambda app: app
+    server.thread.server_class = _stoppable_server_class()  # serve_production(its port) after stop()
+    server.start()
+    return server
 
 
 # --- The app with demo data, in a browser profile of its own.

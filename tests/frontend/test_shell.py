@@ -279,6 +279,28 @@ def test_manifest_describes_an_installable_app_with_hashed_icons(client, product
         assert (image.format, f"{image.width}x{image.height}") == ("PNG", sizes)
 
 
+def test_the_shell_carries_what_ios_needs_to_add_the_app_to_the_home_screen(client, production_static):
+    """Safari reads none of the manifest's icons: it needs its own touch icon (180 px), a status bar
+    style, and the app marked as opening standalone, beside the manifest's `display`."""
+    page = Markup(client.get("/").content.decode())
+
+    def meta(name):
+        return [attrs["content"] for attrs in page.find("meta", name=name)]
+
+    assert meta("apple-mobile-web-app-capable") == meta("mobile-web-app-capable") == ["yes"]
+    assert meta("apple-mobile-web-app-status-bar-style") in (["default"], ["black"], ["black-translucent"])
+    assert meta("apple-mobile-web-app-title") == ["Catalogue"]
+    [touch_icon] = page.find("link", rel="apple-touch-icon")
+    assert (
+        touch_icon["href"]
+        == settings.STATIC_URL + collected_paths(production_static)["frontend/icons/apple-touch-icon.png"]
+    )
+    image = Image.open(io.BytesIO(b"".join(client.get(touch_icon["href"]).streaming_content)))
+    assert (image.format, image.size) == ("PNG", (180, 180))
+    assert image.convert("RGBA").getextrema()[3] == (255, 255)  # opaque: iOS fills transparency black
+    assert client.get("/manifest.webmanifest").json()["display"] == "standalone"
+
+
 @pytest.mark.parametrize("url", ["/favourites/", "/categories/c-1/", "/products/9f0e/?q=drill"])
 def test_the_apps_own_paths_answer_with_the_shell(client, production_static, url):
     response = client.get(url)

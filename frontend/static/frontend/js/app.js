@@ -11,13 +11,16 @@ import { ChangeStatus } from './changeStatus.js';
 import { formatRoute, parseRoute } from './routes.js';
 import * as changes from './changes.js';
 import * as orders from './orders.js';
-import { applyUpdate, promptInstall, pwaEvents, registerServiceWorker, releaseCached } from './pwa.js';
+import {
+  applyUpdate, installsByHand, keepStorage, promptInstall, pwaEvents, registerServiceWorker, releaseCached,
+} from './pwa.js';
 import * as sync from './sync/index.js';
 import { createCategoriesView } from './views/categories.js';
 import { createConflicts } from './views/conflicts.js';
 import { closeDialog, currentKind, hasDialog } from './views/dialog.js';
 import { h, throttle } from './views/dom.js';
 import { openLogin, signOut } from './views/login.js';
+import { createHomeScreenHint } from './views/homeScreenHint.js';
 import { createNotices } from './views/notices.js';
 import { openOrders } from './views/orders.js';
 import { openOutbox } from './views/outbox.js';
@@ -93,8 +96,10 @@ pwaEvents.addEventListener('updateavailable', ({ detail }) => {
 
 const main = document.getElementById('main');
 const noticesRoot = h('div', { id: 'notices', class: 'notices' });
+const hintRoot = h('div', { class: 'notices' });
 const catalogueRoot = h('section', { id: 'catalogue', class: 'catalogue', 'aria-label': 'Products' });
-main.replaceChildren(noticesRoot, catalogueRoot);
+main.replaceChildren(hintRoot, noticesRoot, catalogueRoot);
+if (installsByHand()) createHomeScreenHint(hintRoot);
 
 const notices = createNotices(noticesRoot, {
   onDismissRejections: async () => {
@@ -314,7 +319,7 @@ async function start() {
     // The app works without it (no offline start, syncs run from the page).
     console.warn('Service worker not registered:', error);
   });
-  navigator.storage?.persist?.().catch(() => {});
+  keepStorage().then((persistent) => status.setStorage(persistent));
   // The first sync starts now, before the views are built: on a first visit over a phone's link its
   // download is most of the wait.
   const automaticSync = sync.startAutomaticSync({ beforeComplete: releaseCached }).catch(reportError);

@@ -1,7 +1,9 @@
 /**
  * Installation and updates: registers the service worker, tells the page
- * when a new release waits ("update available — reload"), and exposes the
- * browser's install prompt.
+ * when a new release waits ("update available — reload"), exposes the
+ * browser's install prompt, says whether the app runs installed and whether
+ * installing it is done by hand (iPhone and iPad), and asks the browser to
+ * keep its storage.
  * @module pwa
  */
 
@@ -84,4 +86,35 @@ export async function promptInstall() {
   const { outcome } = await installPrompt.userChoice;
   installPrompt = null;
   return outcome === 'accepted';
+}
+
+/** @returns {boolean} whether the app runs installed (from the home screen or as an app window) */
+export function isInstalled() {
+  return navigator.standalone === true || window.matchMedia('(display-mode: standalone)').matches;
+}
+
+/**
+ * @returns {boolean} whether the app runs in a browser tab on an iPhone or iPad,
+ *   where every browser is WebKit, none offers an install prompt, and installing
+ *   is "Share, then Add to Home Screen", by hand
+ */
+export function installsByHand() {
+  const iPadAsMac = navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1; // iPadOS asks for desktop pages
+  return (/iPhone|iPad|iPod/.test(navigator.userAgent) || iPadAsMac) && !isInstalled();
+}
+
+/**
+ * Ask the browser to keep this app's storage until the user deletes it, unless
+ * it already does. Chromium decides by itself (installed apps, engagement),
+ * Firefox asks the user once, WebKit grants it to apps added to the home screen.
+ * @returns {Promise<boolean|null>} whether the storage is kept (null: the browser does not say)
+ */
+export async function keepStorage() {
+  const storage = navigator.storage;
+  if (!storage?.persisted) return null;
+  try {
+    return (await storage.persisted()) || (await storage.persist?.()) || false;
+  } catch {
+    return null;
+  }
 }

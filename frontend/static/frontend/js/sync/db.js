@@ -40,6 +40,8 @@ export function openDB() {
       request.onsuccess = () => {
         const db = request.result;
         db.onversionchange = () => { db.close(); opening = null; };
+        // Closed by the browser (the site's data deleted, or evicted): the next call opens it anew, empty.
+        db.onclose = () => { opening = null; };
         resolve(db);
       };
       request.onerror = () => { opening = null; reject(toSyncError(request.error)); };
@@ -136,23 +138,65 @@ export function updateMeta(key, update) {
 
 // --- segments (the replica) -----------------------------------------------------------
 
+/** @type {Promise<boolean>|null} whether IndexedDB here keeps Blobs (see `keepsBlobs`) */
+let blobsKept = null;
+
+/**
+ * Whether IndexedDB here keeps Blobs. WebKit refuses them where a session's
+ * data is not kept on disk (Safari's private browsing, WebKitGTK's
+ * automation), and two such refusals at once leave both transactions hanging
+ * there; so one Blob is put once per context, before any segment's, in a
+ * transaction that is then aborted: nothing is stored.
+ * @returns {Promise<boolean>}
+ */
+function keepsBlobs() {
+  blobsKept ??= openDB().then((db) => new Promise((resolve) => {
+    const tx = db.transaction(META, 'readwrite');
+    const request = tx.objectStore(META).put(new Blob(['{}']), 'blobProbe');
+    request.onsuccess = () => { resolve(true); tx.abort(); };
+    request.onerror = () => resolve(false);
+  })).catch((error) => {
+    blobsKept = null; // asked again by the next write
+    throw toSyncError(error);
+  });
+  return blobsKept;
+}
+
+/**
+ * `write(segment)`, the segment's `blob` stored as is where IndexedDB keeps
+ * Blobs, else as its `text`.
+ * @template T
+ * @param {{blob?: Blob}|null} segment
+ * @param {(segment: any) => Promise<T>} write
+ * @returns {Promise<T>}
+ */
+async function withBlobOrText(segment, write) {
+  if (segment?.blob && !(await keepsBlobs())) return write(await asText(segment));
+  return write(segment);
+}
+
+async function asText({ blob, ...segment }) {
+  return { ...segment, text: await blob.text() };
+}
+
 /**
  * Store one pulled page and its cursor in one transaction.
  * @param {string} collection
  * @param {{blob?: Blob, text?: string, reset: boolean, cursor: string, seq: number}} page
  *   the page's JSON as the server sent it, `blob` (stored by reference, not
- *   copied into a serialized value) or `text`; `reset` drops the collection's earlier segments first.
+ *   copied into a serialized value; as text where Blobs are refused) or
+ *   `text`; `reset` drops the collection's earlier segments first.
  * @param {WriteFor} [options]
  */
 export function writePage(collection, { cursor, ...segment }, { owner } = {}) {
-  return inTransaction([META, SEGMENTS], 'readwrite', async ({ meta, segments }) => {
+  return withBlobOrText(segment, (stored) => inTransaction([META, SEGMENTS], 'readwrite', async ({ meta, segments }) => {
     await checkOwner(meta, owner);
-    const { seq, reset } = segment;
+    const { seq, reset } = stored;
     if (reset) segments.delete(collectionRange(collection));
-    segments.put({ ...segment, collection });
+    segments.put({ ...stored, collection });
     meta.put(seq, seqKey(collection));
     meta.put(cursor, cursorKey(collection));
-  });
+  }));
 }
 
 /**
@@ -164,16 +208,17 @@ export function writePage(collection, { cursor, ...segment }, { owner } = {}) {
  * interrupted download resumes with the parts still missing.
  * @param {string} collection
  * @param {{seq: number, reset: boolean, format: string, blob: Blob}|null} segment null: only the
- *   cursor of a snapshot without parts (`reset`: the collection is empty)
+ *   cursor of a snapshot without parts (`reset`: the collection is empty); its
+ *   `blob` is stored as text where Blobs are refused
  * @param {{sha256?: string, cursor: string|null, reset?: boolean} & WriteFor} part `cursor`: only with the last part
  */
 export function writeSnapshotPart(collection, segment, { sha256, cursor, reset = false, owner }) {
-  return inTransaction([META, SEGMENTS], 'readwrite', async ({ meta, segments }) => {
+  return withBlobOrText(segment, (stored) => inTransaction([META, SEGMENTS], 'readwrite', async ({ meta, segments }) => {
     await checkOwner(meta, owner);
-    if (segment?.reset || reset) segments.delete(collectionRange(collection));
-    if (segment) {
-      segments.put({ ...segment, collection });
-      meta.put(segment.seq, seqKey(collection));
+    if (stored?.reset || reset) segments.delete(collectionRange(collection));
+    if (stored) {
+      segments.put({ ...stored, collection });
+      meta.put(stored.seq, seqKey(collection));
     }
     if (cursor !== null) {
       meta.put(cursor, cursorKey(collection));
@@ -182,7 +227,7 @@ export function writeSnapshotPart(collection, segment, { sha256, cursor, reset =
     }
     const download = await requestValue(meta.get(snapshotKey(collection)));
     meta.put({ ...download, done: [...download.done, sha256] }, snapshotKey(collection));
-  });
+  }));
 }
 
 /**

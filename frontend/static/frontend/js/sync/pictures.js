@@ -58,6 +58,7 @@ function openPictures() {
     request.onsuccess = () => {
       const db = request.result;
       db.onversionchange = () => { db.close(); opening = null; };
+      db.onclose = () => { opening = null; }; // closed by the browser: opened anew by the next call
       resolve(db);
     };
     request.onerror = () => { opening = null; reject(request.error); };

@@ -6,14 +6,21 @@
  *   sending   — none (the server's answer decides it)
  *   conflict  — Review (the conflict dialog)
  *   rejected  — Dismiss (the refusal was seen)
- * It follows the outbox while open: a change sent leaves the list.
+ * It follows the outbox while open: a change sent leaves the list. When a
+ * change has waited more than a day and the app runs in a browser tab, it
+ * warns that the browser may delete unsent changes (WebKit deletes the data
+ * of sites unused for weeks; an installed app's data is kept).
  * @module views/outbox
  */
 
 import { describeChange } from '../changes.js';
+import { isInstalled } from '../pwa.js';
 import { discardChange, dismissRejections, pendingChanges, sending, syncEvents } from '../sync/index.js';
 import { formatWhen, h, plural } from './dom.js';
 import { openDialog } from './dialog.js';
+
+/** Unsent this long, a change in a browser tab is at risk of the browser deleting the site's data. */
+const AT_RISK_AFTER_MS = 24 * 60 * 60 * 1000;
 
 const STATES = {
   waiting: { label: 'Waiting', badge: 'badge-pending' },
@@ -51,6 +58,10 @@ export function openOutbox({ catalogue, changeStatus, onReview, onSyncNow, onErr
 
 function buildOutbox({ catalogue, changeStatus, onReview, onSyncNow, onError, close }) {
   const summary = h('p', { class: 'outbox-summary', 'aria-live': 'polite' });
+  const atRisk = h('p', { id: 'outbox-at-risk', class: 'notice notice-warning', hidden: true },
+    h('strong', { class: 'notice-title', text: 'Some changes have waited more than a day.' }),
+    ' This browser may delete unsent changes of a site that is not installed. Connect and sync soon, '
+    + 'and install the app to keep its data.');
   const list = h('ul', { class: 'outbox-list', 'aria-label': 'Changes not settled' });
   const message = h('p', { class: 'form-status', role: 'status', dataset: { outboxMessage: '' } });
   const syncNow = h('button', {
@@ -63,6 +74,7 @@ function buildOutbox({ catalogue, changeStatus, onReview, onSyncNow, onError, cl
       h('button', { type: 'button', class: 'btn-close', 'aria-label': 'Close', on: { click: () => close() } }, '×')),
     h('div', { class: 'dialog-body' },
       summary,
+      atRisk,
       list,
       message,
       h('div', { class: 'form-actions' }, syncNow)));
@@ -150,6 +162,8 @@ function buildOutbox({ catalogue, changeStatus, onReview, onSyncNow, onError, cl
     ].filter(Boolean);
     summary.textContent = counts.length ? `${counts.join(', ')}.` : 'Everything made on this device has reached the server.';
     syncNow.hidden = !changes.length || isSending;
+    const oldest = Math.min(...changes.map((change) => change.queuedAt ?? Infinity));
+    atRisk.hidden = !(Date.now() - oldest > AT_RISK_AFTER_MS) || isInstalled();
   }
 
   return {

@@ -1,7 +1,7 @@
 /**
  * The status area in the header (`#status`): network, last sync, unsent
- * changes and conflicts (a button opening the outbox), sync progress, and
- * the app's actions (sync now, install, update, sign in/out). On a phone it
+ * changes and conflicts (a button opening the outbox), whether the browser
+ * keeps the app's storage, sync progress, and the app's actions (sync now, install, update, sign in/out). On a phone it
  * is two rows: the title and the actions, then the chips in one line that
  * scrolls sideways. It shows what it is told; app.js wires the events.
  * @module views/status
@@ -28,6 +28,7 @@ export function createStatusView(root, actions) {
     type: 'button', id: 'outbox-chip', class: 'chip pending-chip', 'aria-haspopup': 'dialog',
     on: { click: () => actions.onShowOutbox() },
   }, pending, ' unsent', conflictPart, h('span', { class: 'visually-hidden', text: ': show the changes' }));
+  const storage = h('span', { class: 'chip storage-chip', id: 'storage-chip', hidden: true });
   const orderCount = h('span', { dataset: { orderLines: '' }, text: '0' });
   const orderChip = h('button', {
     type: 'button', id: 'orders-chip', class: 'chip order-chip', 'aria-haspopup': 'dialog', hidden: true,
@@ -66,6 +67,7 @@ export function createStatusView(root, actions) {
       h('span', { class: 'chip' }, 'Last sync ', lastSync),
       pendingChip,
       orderChip,
+      storage,
       userChip,
       h('span', { class: 'sync-activity' }, progress, progressLabel),
       update),
@@ -138,6 +140,20 @@ export function createStatusView(root, actions) {
       show(progress, false);
       show(progressLabel, false);
       root.classList.remove('is-syncing');
+    },
+    /**
+     * @param {boolean|null} persistent whether the browser keeps this app's
+     *   storage until the user deletes it (null: the browser does not say)
+     */
+    setStorage(persistent) {
+      show(storage, persistent !== null);
+      storage.dataset.persistent = String(persistent);
+      storage.textContent = persistent ? 'Data kept' : 'Data may be cleared';
+      storage.title = persistent
+        ? 'This browser keeps the app\'s data until you delete it.'
+        : 'This browser may delete the app\'s data when space runs low or after weeks without use. '
+          + 'Installing the app helps keep it.';
+      storage.classList.toggle('is-at-risk', !persistent);
     },
     /** @param {boolean} visible */
     showInstall(visible) {

@@ -1,0 +1,204 @@
+"""A rep's journeys in WebKit (the engine of every iPhone browser) and Firefox, neither of which has
+Background Sync: the app syncs from the page there, and its automatic starts retry by timer.
+
+The server is really stopped for "offline" (these drivers cannot cut a page's network), and started
+again on the same port. See tests/frontend/engines.py for how each engine is driven.
+"""
+
+import dataclasses
+
+import pytest
+
+import frontend.views
+from catalogue.models import Favourite, Product
+from syncapi.models import DeviceToken, SyncConfiguration
+from tests.frontend import engines
+from tests.frontend.conftest import serve_production
+
+# The client's behaviour in each engine, which the server's database does not change: the SQLite run only.
+pytestmark = pytest.mark.once
+
+READY = "document.documentElement.dataset.ready === 'true'"
+
+
+def replica_size(collection: str, test: str = "(n) => n") -> str:
+    """A promise of `test` applied to how many records of `collection` the app's replica holds."""
+    return (
+        "window.offlineSync.replica.refresh()"
+        f".then(() => window.offlineSync.replica.size({engines.js(collection)})).then({test})"
+    )
+
+
+class Server:
+    """The production-like live server, which a test can stop and start again on the same port."""
+
+    def __init__(self):
+        self.live = serve_production()
+        self.port = self.live.thread.port
+        self.url = self.live.url
+
+    def stop(self):
+        self.live.stop()
+
+    def start(self):
+        self.live = serve_production(self.port)
+
+
+@pytest.fixture
+def server(production_static, transactional_db):
+    from django.test import modify_settings
+
+    with modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"}):
+        server = Server()
+        yield server
+        server.live.stop()
+
+
+@pytest.fixture(params=engines.ENGINES)
+def browser(request, server):
+    with engines.launch(request.param) as browser:
+        yield browser
+
+
+@pytest.fixture
+def app(browser, server, catalogue):
+    """The app open and its first sync done: the replica holds every active product."""
+    SyncConfiguration.objects.update_or_create(pk=1, defaults={"retry_interval_seconds": 1})
+    browser.open(server.url + "/")
+    browser.wait_for(READY, what="the first render")
+    wait_for_products(browser, Product.objects.filter(is_active=True).count())
+    return browser
+
+
+def wait_for_products(browser, count: int):
+    browser.wait_for(replica_size("products", f"(n) => n === {count}"), what=f"{count} products")
+
+
+def search(browser, text: str, product) -> None:
+    browser.type("#search", text)
+    browser.wait_for(
+        f"document.querySelectorAll('li.product-row').length === 1"
+        f" && document.querySelector('li.product-row').dataset.id === {engines.js(str(product.pk))}",
+        what=f"{product.sku} alone in the list",
+    )
+
+
+def outbox_count(test: str) -> str:
+    """A promise of `test` applied to how many changes wait in the app's outbox (read from IndexedDB)."""
+    return f"""new Promise((resolve, reject) => {{
+        const open = indexedDB.open('offline-sync');
+        open.onsuccess = () => {{
+            const request = open.result.transaction('outbox').objectStore('outbox').count();
+            request.onsuccess = () => {{ open.result.close(); resolve(request.result); }};
+            request.onerror = () => reject(request.error);
+        }};
+        open.onerror = () => reject(open.error);
+    }}).then({test})"""
+
+
+def sign_in(browser, django_user_model, username: str):
+    """A user signed in through the app, once the sync signing in starts has stored their favourites."""
+    user = django_user_model.objects.create_user(username, password=f"{username}-password-1")
+    browser.run(
+        "return window.offlineSync.session.login(arguments[0], arguments[1]).then(() => true);",
+        username,
+        f"{username}-password-1",
+    )
+    browser.wait_for(replica_size("favourites", "(n) => n !== undefined"), what="their favourites")
+    return user
+
+
+def test_first_sync_then_search_and_a_reload_with_the_server_stopped(app, server):
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    assert app.value("navigator.serviceWorker.controller !== null") or app.wait_for(
+        "navigator.serviceWorker.controller !== null", what="the worker's control"
+    )
+    search(app, product.sku, product)
+
+    server.stop()
+    app.reload()
+    app.wait_for(READY, what="the first render, offline")
+    search(app, product.sku, product)
+    assert product.name in app.texts(f"li.product-row[data-id='{product.pk}'] .row-name")[0]
+
+
+def test_a_change_made_while_the_server_is_unreachable_is_sent_once_it_is_back(app, server, django_user_model):
+    user = sign_in(app, django_user_model, "rita")
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+
+    server.stop()
+    app.click(f"li.product-row[data-id='{product.pk}'] button.favourite")
+    app.wait_for(outbox_count("(n) => n === 1"), what="the change queued")
+    assert not Favourite.objects.exists()
+
+    server.start()  # nothing else is done: the app retries by itself (retry_on_error, every second here)
+    app.wait_for(outbox_count("(n) => n === 0"), timeout_s=30, what="the change sent")
+    assert list(Favourite.objects.values_list("user", "product")) == [(user.pk, product.pk)]
+
+
+def test_signing_out_wipes_the_users_data_from_the_device(app, server, django_user_model):
+    user = sign_in(app, django_user_model, "sami")
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    Favourite.objects.create(user=user, product=product)
+    app.run("return window.offlineSync.offlineDataSync('favourites').then(() => true);")
+    app.wait_for(replica_size("favourites", "(n) => n === 1"), what="the favourite stored")
+
+    app.run("return window.offlineSync.session.logout().then(() => true);")
+
+    assert app.value(replica_size("favourites", "(n) => n ?? 0")) == 0
+    assert "auth" not in app.value(IDB_META_KEYS)
+    assert not DeviceToken.objects.filter(user=user, revoked_at__isnull=True).exists()
+    app.reload()
+    app.wait_for(READY, what="the first render after signing out")
+    assert app.value(replica_size("favourites", "(n) => n ?? 0")) == 0
+
+
+IDB_META_KEYS = """new Promise((resolve, reject) => {
+    const open = indexedDB.open('offline-sync');
+    open.onsuccess = () => {
+        const request = open.result.transaction('meta').objectStore('meta').getAllKeys();
+        request.onsuccess = () => { open.result.close(); resolve(request.result.map(String)); };
+        request.onerror = () => reject(request.error);
+    };
+    open.onerror = () => reject(open.error);
+})"""
+
+
+def test_a_new_release_prompts_an_update_and_reloads_into_it(app, monkeypatch):
+    old = app.value("document.querySelector('meta[name=release]').content")
+    real = frontend.views.current_release
+    monkeypatch.setattr(frontend.views, "current_release", lambda: dataclasses.replace(real(), id=old[::-1]))
+
+    app.run("return navigator.serviceWorker.getRegistration().then((r) => r.update()).then(() => true);")
+    app.wait_for("document.querySelector('button#update-reload')?.checkVisibility?.()", what="the update prompt")
+    app.click("button#update-reload")
+    app.wait_for(f"document.querySelector('meta[name=release]')?.content === {engines.js(old[::-1])}", what="reload")
+    app.wait_for(READY, what="the first render of the new release")
+
+
+# What each engine offers the app, as docs/browser-support.md tables it (Chromium: test_storage_kept.py).
+FEATURES = """({
+    backgroundSync: 'SyncManager' in window,
+    periodicSync: 'PeriodicSyncManager' in window,
+    installPrompt: 'onbeforeinstallprompt' in window,
+    webLocks: Boolean(navigator.locks?.request),
+    persist: Boolean(navigator.storage?.persist),
+    serviceWorker: 'serviceWorker' in navigator,
+})"""
+EXPECTED = {
+    "webkit": {"backgroundSync": False, "periodicSync": False, "installPrompt": False, "webLocks": True,
+               "persist": False, "serviceWorker": True},
+    "firefox": {"backgroundSync": False, "periodicSync": False, "installPrompt": False, "webLocks": True,
+                "persist": True, "serviceWorker": True},
+}  # fmt: skip
+
+
+# What the status area says of the app's storage: WebKit (WebKitGTK here) has no StorageManager.persist(),
+# Firefox asks the user (answered "not now" by the test profile), so neither keeps it yet.
+STORAGE_SHOWN = {"webkit": None, "firefox": "Data may be cleared"}
+
+
+def test_the_engine_offers_what_the_support_table_says_and_the_status_shows_its_storage(app):
+    assert app.value(FEATURES) == EXPECTED[app.name]
+    chip = "document.getElementById('storage-chip')"
+    assert app.value(f"{chip}.hidden ? null : {chip}.textContent") == STORAGE_SHOWN[app.name]
