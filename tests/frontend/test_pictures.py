@@ -37,8 +37,7 @@ def cached(page) -> list[str]:
 
 # Whether the picture at a URL is kept: its response cached and its entry (size, last use) recorded.
 # `keep` caches the response first and records it after, so a test that went on (offline, another
-# page) once the response was cached would cut the keeping short. The entry is under the URL as
-# the app asked for it: as a record holds it when fetched ahead, the page's full URL when viewed.
+# page) once the response was cached would cut the keeping short. The entry is under the full URL.
 KEPT = """(async (url) => {
   const cached = (await (await caches.open('offline-pictures')).match(url)) !== undefined;
   const db = await new Promise((resolve, reject) => {
@@ -54,7 +53,7 @@ KEPT = """(async (url) => {
       get.onsuccess = () => resolve(get.result);
       get.onerror = () => reject(get.error);
     });
-    return (await key(url)) !== undefined || (await key(new URL(url, location.href).href)) !== undefined;
+    return (await key(new URL(url, location.href).href)) !== undefined;
   } finally {
     db.close();
   }
@@ -157,6 +156,31 @@ def test_with_all_thumbnails_are_fetched_ahead_and_stop_at_the_budget(app):
     assert usage["bytes"] > 1024 * 1024 - 2 * max(sizes)  # it filled the budget, then stopped
     assert thumbnails & set(cached(app))
     assert not thumbnails <= set(cached(app))
+
+
+# Each cached picture's full URL (the worker keys its entries by it), and how many entries the budget counts.
+PICTURES_KEPT = """(async () => {
+    const urls = (await (await caches.open('offline-pictures')).keys()).map((request) => request.url);
+    const { count } = await window.offlineSync.pictures.usage();
+    const everyOneRecorded = (await Promise.all(urls.map((url) => KEPT_FN(url)))).every(Boolean);
+    return { responses: urls.length, entries: count, everyOneRecorded };
+})()"""
+
+
+def test_a_picture_shown_in_the_list_and_fetched_ahead_is_kept_and_counted_once(app):
+    for seed in range(6):
+        name = stored_noise(seed)
+        make_product(name=f"AAA noise {seed}", image=f"products/noise-{seed}.png", image_thumbnail=name,
+                     image_detail=name, image_width=256, image_height=256)  # fmt: skip
+    configure(app, offline_images="all")  # the list shows these first: the worker keeps what it shows
+    kept = PICTURES_KEPT.replace("KEPT_FN", KEPT)
+
+    outcome = app.evaluate("window.offlineSync.pictures.keep()")  # the page fetches the others ahead
+    # The page's keeping is over; the worker's (of what the page's requests fetched) may still run.
+    state = wait_until(app, poll_async(f"((k) => k.everyOneRecorded && k)(await {kept})"))
+
+    assert outcome["fetched"] > 0
+    assert state["entries"] == state["responses"] > 0
 
 
 def test_a_picture_replaced_in_the_admin_reaches_the_device_and_the_old_one_is_forgotten(app, prod_server):

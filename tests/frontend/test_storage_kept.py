@@ -41,8 +41,21 @@ def test_a_site_whose_storage_was_deleted_between_two_visits_downloads_again(app
     assert app.locator("#sync-error").is_hidden()
 
 
+# Resolves once this origin's IndexedDB opens again: Chromium deletes a site's databases (one backing
+# store per origin) after Storage.clearDataForOrigin has answered, and an open meanwhile fails.
+INDEXEDDB_USABLE = """new Promise((resolve) => {
+    const attempt = () => {
+        const open = indexedDB.open('test-probe');
+        open.onsuccess = () => { open.result.close(); indexedDB.deleteDatabase('test-probe'); resolve(true); };
+        open.onerror = () => setTimeout(attempt, 25);
+    };
+    attempt();
+})"""
+
+
 def test_a_replica_deleted_while_the_app_is_open_is_downloaded_again_by_the_next_sync(app, context, prod_server):
     clear_site_data(context, app, prod_server.url, "indexeddb")
+    wait_until(app, INDEXEDDB_USABLE)
 
     sync(app, "all")
 

@@ -138,6 +138,14 @@ async function roomLeft(bytes) {
 
 const lastTouched = new Map();
 
+/**
+ * A picture's entry is keyed by its full URL, as the worker sees the page's requests: a URL a
+ * record holds (relative) names the same entry, so a picture is kept and counted once.
+ */
+function fullUrl(url) {
+  return new URL(url, self.location.href).href;
+}
+
 /** Note that `url` was just used (at most once a minute per picture). */
 function touch(url) {
   const now = Date.now();
@@ -239,7 +247,7 @@ export async function respond(request) {
  */
 export async function keepAhead(urls, { budgetBytes, signal }) {
   const kept = new Set(await inStore('readonly', (store) => requested(store.getAllKeys())));
-  const missing = [...new Set(urls)].filter((url) => !kept.has(url));
+  const missing = [...new Set(urls.map(fullUrl))].filter((url) => !kept.has(url));
   const outcome = { fetched: 0, bytes: 0, full: false };
   let next = 0;
   async function worker() {
@@ -288,17 +296,18 @@ async function dropResponses(urls) {
 /** Forget the pictures of `urls` (replaced on the server). */
 export async function forget(urls) {
   if (!urls.length) return;
+  const keys = urls.map(fullUrl);
   await inStore('readwrite', async (store, state) => {
     let total = await totalBytes(state);
-    for (const url of urls) {
-      const entry = await requested(store.get(url));
+    for (const key of keys) {
+      const entry = await requested(store.get(key));
       if (!entry) continue;
       total -= entry.bytes;
-      store.delete(url);
+      store.delete(key);
     }
     state.put(total, BYTES);
   });
-  await dropResponses(urls);
+  await dropResponses(keys);
 }
 
 /**
