@@ -232,3 +232,15 @@ def poll_async(condition_js: str, interval_ms: int = 25) -> str:
         }};
         check();
     }})"""
+
+
+# What an engine offers the app, the columns of docs/browser-support.md (checked per engine by
+# test_engines.py, and for Chromium by test_storage_kept.py).
+FEATURES = """({
+    backgroundSync: 'SyncManager' in window,
+    periodicSync: 'PeriodicSyncManager' in window,
+    installPrompt: 'onbeforeinstallprompt' in window,
+    webLocks: Boolean(navigator.locks?.request),
+    persist: Boolean(navigator.storage?.persist),
+    serviceWorker: 'serviceWorker' in navigator,
+})"""

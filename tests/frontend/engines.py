@@ -45,6 +45,20 @@ FIREFOX_PREFS = {
 
 ENGINES = ("webkit", "firefox")
 
+# The page checks CONDITION until it holds or `arguments[0]` ms have passed, within one script run
+# (shorter than the drivers' script timeout): {value, error} of the last check.
+WAIT_FOR = """return new Promise((resolve) => {
+    const deadline = Date.now() + arguments[0];
+    const check = async () => {
+        let value = null, error = null;
+        try { value = await (CONDITION); } catch (e) { error = String(e); }
+        if (value || Date.now() >= deadline) resolve({ value, error });
+        else setTimeout(check, 25);
+    };
+    check();
+});"""
+WAIT_SCRIPT_MS = 25_000
+
 
 class Browser:
     """One engine's session, through the W3C WebDriver calls both implement."""
@@ -69,21 +83,23 @@ class Browser:
         return self.run(f"return ({expression});")
 
     def wait_for(self, condition: str, timeout_s: float = 20, what: str = ""):
-        """Wait until the JS expression `condition` (a promise allowed) is truthy; its value."""
+        """Wait until the JS expression `condition` (a promise allowed) is truthy; its value.
+
+        The page checks it every 25 ms until it holds or the deadline passes; a check cut off by a
+        navigation (a reload) is started again in the new document.
+        """
         deadline = time.monotonic() + timeout_s
-        while True:
+        seen = None
+        while (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             try:
-                value = self.value(condition)
-            except Exception as error:  # a page between two documents (a reload) cannot run scripts
-                value, last_error = None, error
-            else:
-                last_error = None
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                seen = last_error or repr(value)
-                raise AssertionError(f"{self.name}: timed out waiting for {what or condition} ({seen})")
-            time.sleep(0.05)  # polling interval of the condition, not a wait for an outcome
+                outcome = self.run(WAIT_FOR.replace("CONDITION", condition), min(left_ms, WAIT_SCRIPT_MS))
+            except Exception as error:  # a page between two documents cannot run scripts
+                seen = error
+                continue
+            if outcome["value"]:
+                return outcome["value"]
+            seen = outcome["error"] or repr(outcome["value"])
+        raise AssertionError(f"{self.name}: timed out waiting for {what or condition} ({seen})")
 
     def click(self, selector: str) -> None:
         """Click the element `selector` finds, once there is one (a list may be rendering)."""
@@ -109,21 +125,22 @@ def _free_port() -> int:
 
 @contextmanager
 def _xvfb():
-    """A virtual screen for MiniBrowser (WebKitGTK has no headless mode of its own here)."""
-    display = f":{_free_port() % 10_000 + 100}"
+    """A virtual screen for MiniBrowser (WebKitGTK has no headless mode of its own here): Xvfb picks a
+    free display and writes its number to a pipe once it accepts clients."""
+    ready, ready_w = os.pipe()
     screen = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(ready_w), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+        pass_fds=(ready_w,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    os.close(ready_w)
     try:
-        lock = f"/tmp/.X{display[1:]}-lock"
-        deadline = time.monotonic() + 10
-        while not os.path.exists(lock) and screen.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if screen.poll() is not None or not os.path.exists(lock):
-            raise RuntimeError(f"Xvfb did not start on {display}")
-        yield display
+        with os.fdopen(ready) as announced:
+            number = announced.readline().strip()  # empty if Xvfb exited instead
+        if not number:
+            raise RuntimeError(f"Xvfb did not start (exit status {screen.wait()})")
+        yield f":{number}"
     finally:
         screen.terminate()
         screen.wait()

@@ -13,6 +13,7 @@ import frontend.views
 from catalogue.models import Favourite, Product
 from syncapi.models import DeviceToken, SyncConfiguration
 from tests.frontend import engines
+from tests.frontend.browser import FEATURES
 from tests.frontend.conftest import serve_production
 
 # The client's behaviour in each engine, which the server's database does not change: the SQLite run only.
@@ -173,15 +174,7 @@ def test_a_new_release_prompts_an_update_and_reloads_into_it(app, monkeypatch):
     app.wait_for(READY, what="the first render of the new release")
 
 
-# What each engine offers the app, as docs/browser-support.md tables it (Chromium: test_storage_kept.py).
-FEATURES = """({
-    backgroundSync: 'SyncManager' in window,
-    periodicSync: 'PeriodicSyncManager' in window,
-    installPrompt: 'onbeforeinstallprompt' in window,
-    webLocks: Boolean(navigator.locks?.request),
-    persist: Boolean(navigator.storage?.persist),
-    serviceWorker: 'serviceWorker' in navigator,
-})"""
+# What FEATURES finds in each engine, as docs/browser-support.md tables it.
 EXPECTED = {
     "webkit": {"backgroundSync": False, "periodicSync": False, "installPrompt": False, "webLocks": True,
                "persist": False, "serviceWorker": True},

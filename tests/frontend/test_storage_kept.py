@@ -5,6 +5,7 @@ import pytest
 
 from catalogue.models import Product
 from tests.frontend.browser import (
+    FEATURES,
     edit_price,
     local_products,
     open_app,
@@ -111,8 +112,6 @@ def test_unsent_changes_older_than_a_day_in_a_browser_tab_are_flagged_in_the_out
 
 
 def test_chromium_offers_what_the_support_table_says(app):
-    from tests.frontend.test_engines import FEATURES
-
     assert app.evaluate(FEATURES) == {
         "backgroundSync": True,
         "periodicSync": True,

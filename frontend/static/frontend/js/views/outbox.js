@@ -162,8 +162,8 @@ function buildOutbox({ catalogue, changeStatus, onReview, onSyncNow, onError, cl
     ].filter(Boolean);
     summary.textContent = counts.length ? `${counts.join(', ')}.` : 'Everything made on this device has reached the server.';
     syncNow.hidden = !changes.length || isSending;
-    const oldest = Math.min(...changes.map((change) => change.queuedAt ?? Infinity));
-    atRisk.hidden = !(Date.now() - oldest > AT_RISK_AFTER_MS) || isInstalled();
+    const waitedLong = changes.some((change) => Date.now() - change.queuedAt > AT_RISK_AFTER_MS);
+    atRisk.hidden = !waitedLong || isInstalled();
   }
 
   return {

@@ -1,9 +1,9 @@
 /**
  * The status area in the header (`#status`): network, last sync, unsent
  * changes and conflicts (a button opening the outbox), whether the browser
- * keeps the app's storage, sync progress, and the app's actions (sync now, install, update, sign in/out). On a phone it
- * is two rows: the title and the actions, then the chips in one line that
- * scrolls sideways. It shows what it is told; app.js wires the events.
+ * keeps the app's storage, sync progress, and the app's actions (sync now,
+ * install, update, sign in/out). On a phone it is two rows: the title and the
+ * actions, then the chips in one line that scrolls sideways. It shows what it is told; app.js wires the events.
  * @module views/status
  */
 
@@ -147,7 +147,6 @@ export function createStatusView(root, actions) {
      */
     setStorage(persistent) {
       show(storage, persistent !== null);
-      storage.dataset.persistent = String(persistent);
       storage.textContent = persistent ? 'Data kept' : 'Data may be cleared';
       storage.title = persistent
         ? 'This browser keeps the app\'s data until you delete it.'
