@@ -59,6 +59,9 @@ WAIT_FOR = """return new Promise((resolve) => {
 });"""
 WAIT_SCRIPT_MS = 25_000
 
+# Where the page is and what it says, for a failure's message.
+SHOWN = "[location.href, document.title, (document.body?.innerText ?? '').slice(0, 300)]"
+
 
 class Browser:
     """One engine's session, through the W3C WebDriver calls both implement."""
@@ -99,7 +102,14 @@ class Browser:
             if outcome["value"]:
                 return outcome["value"]
             seen = outcome["error"] or repr(outcome["value"])
-        raise AssertionError(f"{self.name}: timed out waiting for {what or condition} ({seen})")
+        raise AssertionError(f"{self.name}: timed out waiting for {what or condition} ({seen}); {self._shown()}")
+
+    def _shown(self) -> str:
+        """What the page shows, for a failure's message."""
+        try:
+            return "the page: " + repr(self.value(SHOWN))
+        except Exception as error:
+            return f"the page cannot be read ({error})"
 
     def click(self, selector: str) -> None:
         """Click the element `selector` finds, once there is one (a list may be rendering)."""

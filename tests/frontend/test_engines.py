@@ -20,6 +20,9 @@ from tests.frontend.conftest import serve_production
 pytestmark = pytest.mark.once
 
 READY = "document.documentElement.dataset.ready === 'true'"
+# The status shows when the last sync completed: a first sync completes once the worker has cached the
+# release, so the app also starts offline from then on (its records may be in before that).
+SYNCED = "document.querySelector('time[data-last-sync]')?.dateTime"
 
 
 def replica_size(collection: str, test: str = "(n) => n") -> str:
@@ -63,10 +66,11 @@ def browser(request, server):
 
 @pytest.fixture
 def app(browser, server, catalogue):
-    """The app open and its first sync done: the replica holds every active product."""
+    """The app open and its first sync completed: the replica holds every active product, the release is cached."""
     SyncConfiguration.objects.update_or_create(pk=1, defaults={"retry_interval_seconds": 1})
     browser.open(server.url + "/")
     browser.wait_for(READY, what="the first render")
+    browser.wait_for(SYNCED, what="the first sync completed")
     wait_for_products(browser, Product.objects.filter(is_active=True).count())
     return browser
 

@@ -67,7 +67,7 @@ const status = createStatusView(document.getElementById('status'), {
     if (await promptInstall()) status.showInstall(false);
   },
   onUpdate: () => {
-    if (updateRegistration) applyUpdate(updateRegistration);
+    if (updateRegistration) applyUpdate(updateRegistration).catch(reportError);
   },
   onSignIn: () => openLogin({ returnFocus: () => status.focusAccount() }).catch(reportError),
   onSignOut: () => signOut({ returnFocus: () => status.focusAccount() })

@@ -62,10 +62,27 @@ export async function releaseCached() {
 
 let wantsReload = false;
 
+/** How long `applyUpdate` waits at most for the registration to name the release's worker. */
+const WAITING_NAMED_MS = 10_000;
+
 /** Activate the waiting release and reload the page into it. */
-export function applyUpdate(registration) {
+export async function applyUpdate(registration) {
   wantsReload = true;
-  registration.waiting?.postMessage({ type: 'SKIP_WAITING' });
+  (await waitingWorker(registration))?.postMessage({ type: 'SKIP_WAITING' });
+}
+
+/**
+ * The registration's waiting worker, once it names one. WebKit fires a new
+ * worker's `installed` before `registration.waiting` names it, and a message
+ * posted to that worker meanwhile reaches the active one instead.
+ * @returns {Promise<ServiceWorker|null>}
+ */
+async function waitingWorker(registration) {
+  const deadline = Date.now() + WAITING_NAMED_MS;
+  while (!registration.waiting && Date.now() < deadline) {
+    await new Promise((resolve) => { setTimeout(resolve, 50); });
+  }
+  return registration.waiting;
 }
 
 window.addEventListener('beforeinstallprompt', (event) => {
