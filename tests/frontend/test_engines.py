@@ -138,6 +138,21 @@ def test_a_change_made_while_the_server_is_unreachable_is_sent_once_it_is_back(a
     assert list(Favourite.objects.values_list("user", "product")) == [(user.pk, product.pk)]
 
 
+def test_a_change_waiting_leaves_once_the_server_answers_whatever_the_retry_backoff(app, server, django_user_model):
+    user = sign_in(app, django_user_model, "tess")
+    SyncConfiguration.objects.filter(pk=1).update(retry_interval_seconds=3600, foreground_refresh_seconds=1)
+    app.run("return window.offlineSync.offlineDataSync('all').then(() => true);")  # the app adopts them
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+
+    server.stop()
+    app.click(f"li.product-row[data-id='{product.pk}'] button.favourite")
+    app.wait_for(outbox_count("(n) => n === 1"), what="the change queued")
+
+    server.start()  # the retry timer waits an hour; the foreground refresh finds the server answering
+    app.wait_for(outbox_count("(n) => n === 0"), what="the change sent")
+    assert list(Favourite.objects.values_list("user", "product")) == [(user.pk, product.pk)]
+
+
 def test_signing_out_wipes_the_users_data_from_the_device(app, server, django_user_model):
     user = sign_in(app, django_user_model, "sami")
     product = Product.objects.filter(is_active=True).order_by("name").first()

@@ -2,12 +2,14 @@
  * Fresh while open: while the page is visible and online, every
  * `foreground_refresh_seconds` of the configuration it asks the server
  * whether a pull would bring anything (one small request,
- * `POST /api/sync/changed/`), and syncs only if so. Hidden or offline,
- * nothing runs.
+ * `POST /api/sync/changed/`), and syncs if so or if changes wait to be sent:
+ * those leave within that delay of the server answering again, whatever the
+ * retry timer's backoff. Hidden or offline, nothing runs.
  * @module refresh
  */
 
 import * as api from './api.js';
+import { outboxCount } from './db.js';
 import * as meta from './meta.js';
 
 /**
@@ -32,6 +34,16 @@ export async function serverHasChanges(unit) {
 }
 
 /**
+ * @returns {Promise<boolean>} whether a sync of `unit` would do anything:
+ *   bring something new, or send changes waiting in the outbox; the server is
+ *   asked either way, so that a sync starts only once it answers
+ */
+export async function worthSyncing(unit) {
+  const changed = await serverHasChanges(unit);
+  return changed || (await outboxCount()) > 0;
+}
+
+/**
  * The timer of the foreground refresh. Its surroundings are passed in, so
  * that what it does hidden, offline or between syncs can be tested alone.
  */
@@ -48,7 +60,7 @@ export class ForegroundRefresh {
   /**
    * @param {{probe: () => Promise<boolean>, sync: () => Promise<void>, isVisible: () => boolean,
    *          isOnline: () => boolean, setTimer?: typeof setTimeout, clearTimer?: typeof clearTimeout}} surroundings
-   *   `probe`: whether the server has changes; `sync`: start a sync
+   *   `probe`: whether a sync would do anything; `sync`: start a sync
    */
   constructor({
     probe, sync, isVisible, isOnline, setTimer = (run, ms) => setTimeout(run, ms), clearTimer = (id) => clearTimeout(id),

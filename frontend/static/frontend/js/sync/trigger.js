@@ -9,7 +9,7 @@
 import { CHANNEL_NAME, PERIODIC_TAG, SYNC_TAG, SyncEngine } from './engine.js';
 import * as meta from './meta.js';
 import { enqueueUnit } from './queue.js';
-import { ForegroundRefresh, serverHasChanges } from './refresh.js';
+import { ForegroundRefresh, worthSyncing } from './refresh.js';
 
 const MAX_RETRY_DELAY_MS = 15 * 60 * 1000;
 
@@ -133,9 +133,12 @@ export function offlineDataSync(unit = 'all') {
 let config = null;
 let periodicTimer = null;
 const retries = new Map(); // unit -> {attempt, timer}
-/** While the page is visible and online: a sync whenever the server has changes (`foreground_refresh_seconds`). */
+/**
+ * While the page is visible and online: a sync whenever the server has changes or changes wait to be
+ * sent (`foreground_refresh_seconds`).
+ */
 const foreground = new ForegroundRefresh({
-  probe: () => serverHasChanges('all'),
+  probe: () => worthSyncing('all'),
   sync: () => triggerOfflineDataSync('all'),
   isVisible: () => document.visibilityState === 'visible',
   isOnline: () => navigator.onLine,
