@@ -34,11 +34,21 @@ def replica_size(collection: str, test: str = "(n) => n") -> str:
 
 
 class Server:
-    """The production-like live server, which a test can stop and start again on the same port."""
+    """The production-like live server, which a test can stop and start again on the same port.
+
+    Each server of a run has a port of its own, so each test's app has an origin of its own (its
+    storage, service worker and locks) in a browser the module's tests share.
+    """
+
+    used_ports: set[int] = set()
 
     def __init__(self):
         self.live = serve_production()
+        while self.live.thread.port in self.used_ports:  # a port freed by an earlier test, given again
+            self.live.stop()
+            self.live = serve_production()
         self.port = self.live.thread.port
+        self.used_ports.add(self.port)
         self.url = self.live.url
 
     def stop(self):
@@ -58,8 +68,9 @@ def server(production_static, transactional_db):
         server.live.stop()
 
 
-@pytest.fixture(params=engines.ENGINES)
-def browser(request, server):
+@pytest.fixture(scope="module", params=engines.ENGINES)
+def browser(request):
+    """One session per engine for the module's tests (each test opens the app on an origin of its own)."""
     with engines.launch(request.param) as browser:
         yield browser
 
