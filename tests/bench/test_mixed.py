@@ -21,7 +21,7 @@ FIGURE = re.compile(r"(?<!≤)\s([\d,.]+)(?: \([\d,.]+–[\d,.]+\))? (?:ms|error
 @pytest.mark.postgres  # the mixed run is PostgreSQL with Redis, as in production
 def test_mixed_benchmark_runs_and_every_replica_ends_equal_to_the_server():
     db = engine_under_test()
-    result = run_bench("bench.mixed", "--quick", "--db", db, timeout=600)
+    result = run_bench("bench.mixed", "--quick", "--duration", "1.5", "--warmup", "0.5", "--db", db, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
 
     lines = result.stdout.splitlines()

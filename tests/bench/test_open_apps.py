@@ -13,7 +13,7 @@ pytestmark = pytest.mark.once  # the benchmark's own SQLite database
 
 
 def test_open_apps_benchmark_runs():
-    result = run_bench("bench.open_apps", "--apps", "3", "--interval", "0.5", "--duration", "2",
+    result = run_bench("bench.open_apps", "--apps", "3", "--interval", "0.5", "--duration", "1",
                        "--change-every", "0.3", "--products", "200")  # fmt: skip
     assert result.returncode == 0, result.stderr
     runs = {line.split(":")[0].strip(): line for line in result.stdout.splitlines() if line.startswith("  ")}
