@@ -66,9 +66,17 @@ SHOWN = "[location.href, document.title, (document.body?.innerText ?? '').slice(
 class Browser:
     """One engine's session, through the W3C WebDriver calls both implement."""
 
-    def __init__(self, name: str, driver, *, navigate, find, run):
+    def __init__(self, name: str, driver, *, navigate, find, run, delete_site_data=None):
         self.name, self.driver = name, driver
         self._navigate, self._find, self._run = navigate, find, run
+        self._delete_site_data = delete_site_data
+
+    def delete_site_data(self, host: str) -> None:
+        """Delete everything `host`'s sites keep (storage, caches, workers), as an eviction does.
+        Firefox only: WebKitGTK's driver has no way to."""
+        if self._delete_site_data is None:
+            raise NotImplementedError(f"{self.name} cannot delete a site's data here")
+        self._delete_site_data(host)
 
     def open(self, url: str) -> None:
         self._navigate(url)
@@ -214,10 +222,24 @@ def firefox():
             find=lambda selector: driver.find_element("css selector", selector),
             # Run in the page's own global (no sandbox): the app's objects are read as the page sees them.
             run=lambda script, args: driver.execute_script(script, script_args=args, sandbox=None),
+            delete_site_data=lambda host: _firefox_delete_site_data(driver, host),
         )
     finally:
         driver.cleanup()
         shutil.rmtree(logs, ignore_errors=True)
+
+
+# Firefox's own service for "Clear cookies and site data", in the browser's privileged context.
+FIREFOX_CLEAR_HOST = """return new Promise((resolve) => {
+    Services.clearData.deleteDataFromHost(arguments[0], true, Ci.nsIClearDataService.CLEAR_ALL, resolve);
+});"""
+
+
+def _firefox_delete_site_data(driver, host: str) -> None:
+    with driver.using_context(driver.CONTEXT_CHROME):
+        failed = driver.execute_script(FIREFOX_CLEAR_HOST, script_args=[host])
+    if failed:
+        raise RuntimeError(f"Firefox could not delete every kind of data of {host} (flags {failed:#x})")
 
 
 def launch(name: str):

@@ -181,6 +181,28 @@ def test_signing_out_wipes_the_users_data_from_the_device(app, server, django_us
     assert app.value(replica_size("favourites", "(n) => n ?? 0")) == 0
 
 
+# What the site keeps, read from one of its pages outside the app (the admin's: no worker there).
+KEPT = """Promise.all([
+    indexedDB.databases().then((found) => found.map((database) => database.name)),
+    navigator.serviceWorker.getRegistrations().then((found) => found.length),
+    caches.keys(),
+])"""
+
+
+@pytest.mark.parametrize("browser", ["firefox"], indirect=True)  # WebKitGTK's driver cannot delete site data
+def test_a_site_whose_data_was_deleted_between_two_visits_downloads_again(app, server):
+    app.open("about:blank")
+    app.delete_site_data("127.0.0.1")
+    app.open(server.url + "/admin/login/")
+    assert app.value(KEPT) == [[], 0, []]  # the replica, the worker and the cached release: gone
+
+    app.open(server.url + "/")
+    app.wait_for(READY, what="the first render")
+    app.wait_for(SYNCED, what="the first sync completed")
+    wait_for_products(app, Product.objects.filter(is_active=True).count())
+    assert app.value("document.getElementById('sync-error').hidden") is True
+
+
 IDB_META_KEYS = """new Promise((resolve, reject) => {
     const open = indexedDB.open('offline-sync');
     open.onsuccess = () => {
