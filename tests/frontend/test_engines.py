@@ -181,6 +181,42 @@ def test_signing_out_wipes_the_users_data_from_the_device(app, server, django_us
     assert app.value(replica_size("favourites", "(n) => n ?? 0")) == 0
 
 
+# Every change in the outbox made `arguments[0]` ms older, as if queued that long ago.
+AGE_OUTBOX = """return new Promise((resolve, reject) => {
+    const open = indexedDB.open('offline-sync');
+    open.onsuccess = () => {
+        const tx = open.result.transaction('outbox', 'readwrite');
+        const store = tx.objectStore('outbox');
+        store.getAll().onsuccess = ({ target }) => {
+            for (const change of target.result) store.put({ ...change, queuedAt: Date.now() - arguments[0] });
+        };
+        tx.oncomplete = () => { open.result.close(); resolve(true); };
+        tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+});"""
+DAY_MS = 24 * 60 * 60 * 1000
+AT_RISK = "document.getElementById('outbox-at-risk')"
+
+
+def test_a_change_unsent_for_more_than_a_day_in_a_browser_tab_is_flagged_in_the_outbox(app, server, django_user_model):
+    sign_in(app, django_user_model, "ugo")
+    product = Product.objects.filter(is_active=True).order_by("name").first()
+    server.stop()
+    app.click(f"li.product-row[data-id='{product.pk}'] button.favourite")
+    app.wait_for(outbox_count("(n) => n === 1"), what="the change queued")
+
+    app.click("#outbox-chip")
+    app.wait_for("document.querySelector('#outbox li.outbox-entry') !== null", what="the change listed")
+    assert app.value(f"{AT_RISK}.hidden") is True  # queued a moment ago
+    app.click("#outbox button.btn-close")
+
+    app.run(AGE_OUTBOX, DAY_MS + 60_000)
+    app.click("#outbox-chip")
+    app.wait_for(f"{AT_RISK}?.checkVisibility?.()", what="the warning")
+    assert "more than a day" in app.value(f"{AT_RISK}.textContent")
+
+
 # What the site keeps, read from one of its pages outside the app (the admin's: no worker there).
 KEPT = """Promise.all([
     indexedDB.databases().then((found) => found.map((database) => database.name)),
