@@ -210,6 +210,7 @@ def test_a_change_unsent_for_more_than_a_day_in_a_browser_tab_is_flagged_in_the_
     app.wait_for("document.querySelector('#outbox li.outbox-entry') !== null", what="the change listed")
     assert app.value(f"{AT_RISK}.hidden") is True  # queued a moment ago
     app.click("#outbox button.btn-close")
+    app.wait_for("document.querySelector('#outbox') === null", what="the outbox closed")  # its `close` event ran
 
     app.run(AGE_OUTBOX, DAY_MS + 60_000)
     app.click("#outbox-chip")
