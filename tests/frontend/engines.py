@@ -120,9 +120,14 @@ class Browser:
             return f"the page cannot be read ({error})"
 
     def click(self, selector: str) -> None:
-        """Click the element `selector` finds, once there is one (a list may be rendering)."""
+        """Click the element `selector` finds, once there is one (a list may be rendering).
+
+        The click is dispatched to the element itself: a notice that appears between finding it and
+        clicking (the server just stopped) moves the page, and a click at its former place would land
+        on another element.
+        """
         self.wait_for(f"document.querySelector({js(selector)}) !== null", what=selector)
-        self._find(selector).click()
+        self.run("document.querySelector(arguments[0]).click();", selector)
 
     def type(self, selector: str, text: str) -> None:
         element = self._find(selector)
