@@ -244,3 +244,23 @@ FEATURES = """({
     persist: Boolean(navigator.storage?.persist),
     serviceWorker: 'serviceWorker' in navigator,
 })"""
+
+
+def aged_outbox(age_ms: int) -> str:
+    """A promise that makes every change in the app's outbox `age_ms` older, as if queued that long ago."""
+    return f"""new Promise((resolve, reject) => {{
+        const open = indexedDB.open('offline-sync');
+        open.onsuccess = () => {{
+            const tx = open.result.transaction('outbox', 'readwrite');
+            const store = tx.objectStore('outbox');
+            store.getAll().onsuccess = ({{ target }}) => {{
+                for (const change of target.result) store.put({{ ...change, queuedAt: Date.now() - {age_ms} }});
+            }};
+            tx.oncomplete = () => {{ open.result.close(); resolve(true); }};
+            tx.onerror = () => reject(tx.error);
+        }};
+        open.onerror = () => reject(open.error);
+    }})"""
+
+
+DAY_MS = 24 * 60 * 60 * 1000

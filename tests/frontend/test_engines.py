@@ -13,7 +13,7 @@ import frontend.views
 from catalogue.models import Favourite, Product
 from syncapi.models import DeviceToken, SyncConfiguration
 from tests.frontend import engines
-from tests.frontend.browser import FEATURES
+from tests.frontend.browser import DAY_MS, FEATURES, aged_outbox
 from tests.frontend.conftest import serve_production
 
 # The client's behaviour in each engine, which the server's database does not change: the SQLite run only.
@@ -79,11 +79,16 @@ def browser(request):
 def app(browser, server, catalogue):
     """The app open and its first sync completed: the replica holds every active product, the release is cached."""
     SyncConfiguration.objects.update_or_create(pk=1, defaults={"retry_interval_seconds": 1})
-    browser.open(server.url + "/")
+    open_synced(browser, server.url)
+    return browser
+
+
+def open_synced(browser, url: str) -> None:
+    """Open the app at `url` and wait for its first sync to complete with every active product."""
+    browser.open(url + "/")
     browser.wait_for(READY, what="the first render")
     browser.wait_for(SYNCED, what="the first sync completed")
     wait_for_products(browser, Product.objects.filter(is_active=True).count())
-    return browser
 
 
 def wait_for_products(browser, count: int):
@@ -181,21 +186,6 @@ def test_signing_out_wipes_the_users_data_from_the_device(app, server, django_us
     assert app.value(replica_size("favourites", "(n) => n ?? 0")) == 0
 
 
-# Every change in the outbox made `arguments[0]` ms older, as if queued that long ago.
-AGE_OUTBOX = """return new Promise((resolve, reject) => {
-    const open = indexedDB.open('offline-sync');
-    open.onsuccess = () => {
-        const tx = open.result.transaction('outbox', 'readwrite');
-        const store = tx.objectStore('outbox');
-        store.getAll().onsuccess = ({ target }) => {
-            for (const change of target.result) store.put({ ...change, queuedAt: Date.now() - arguments[0] });
-        };
-        tx.oncomplete = () => { open.result.close(); resolve(true); };
-        tx.onerror = () => reject(tx.error);
-    };
-    open.onerror = () => reject(open.error);
-});"""
-DAY_MS = 24 * 60 * 60 * 1000
 AT_RISK = "document.getElementById('outbox-at-risk')"
 
 
@@ -212,7 +202,7 @@ def test_a_change_unsent_for_more_than_a_day_in_a_browser_tab_is_flagged_in_the_
     app.click("#outbox button.btn-close")
     app.wait_for("document.querySelector('#outbox') === null", what="the outbox closed")  # its `close` event ran
 
-    app.run(AGE_OUTBOX, DAY_MS + 60_000)
+    app.value(aged_outbox(DAY_MS + 60_000))
     app.click("#outbox-chip")
     app.wait_for(f"{AT_RISK}?.checkVisibility?.()", what="the warning")
     assert "more than a day" in app.value(f"{AT_RISK}.textContent")
@@ -233,10 +223,7 @@ def test_a_site_whose_data_was_deleted_between_two_visits_downloads_again(app, s
     app.open(server.url + "/admin/login/")
     assert app.value(KEPT) == [[], 0, []]  # the replica, the worker and the cached release: gone
 
-    app.open(server.url + "/")
-    app.wait_for(READY, what="the first render")
-    app.wait_for(SYNCED, what="the first sync completed")
-    wait_for_products(app, Product.objects.filter(is_active=True).count())
+    open_synced(app, server.url)
     assert app.value("document.getElementById('sync-error').hidden") is True
 
 

@@ -5,7 +5,9 @@ import pytest
 
 from catalogue.models import Product
 from tests.frontend.browser import (
+    DAY_MS,
     FEATURES,
+    aged_outbox,
     edit_price,
     local_products,
     open_app,
@@ -19,7 +21,6 @@ from tests.frontend.browser import (
 pytestmark = pytest.mark.once  # the client's own storage, whatever the server's database
 
 STORAGE_CHIP = "#storage-chip"
-DAY_MS = 24 * 60 * 60 * 1000
 
 
 def active_products() -> int:
@@ -91,21 +92,7 @@ def test_unsent_changes_older_than_a_day_in_a_browser_tab_are_flagged_in_the_out
     assert app.locator("#outbox-at-risk").is_hidden()  # queued a moment ago
     app.keyboard.press("Escape")
 
-    app.evaluate(
-        """(age) => new Promise((resolve, reject) => {
-            const open = indexedDB.open('offline-sync');
-            open.onsuccess = () => {
-                const tx = open.result.transaction('outbox', 'readwrite');
-                const store = tx.objectStore('outbox');
-                store.getAll().onsuccess = ({ target }) => {
-                    for (const change of target.result) store.put({ ...change, queuedAt: Date.now() - age });
-                };
-                tx.oncomplete = () => { open.result.close(); resolve(); };
-                tx.onerror = () => reject(tx.error);
-            };
-        })""",
-        DAY_MS + 60_000,
-    )
+    app.evaluate(aged_outbox(DAY_MS + 60_000))
     app.click("#outbox-chip")
     app.locator("#outbox-at-risk").wait_for(state="visible")
     assert "more than a day" in app.locator("#outbox-at-risk").inner_text()
